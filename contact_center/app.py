@@ -1,0 +1,120 @@
+"""The composition root: builds the aiohttp application and wires every dependency once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+from redis.asyncio import Redis
+
+from contact_center.config import Settings
+from contact_center.domain.clock import Clock, SystemClock
+from contact_center.persistence import migrate
+from contact_center.persistence.db import create_engine, session_factory
+from contact_center.services.notifier import SocketIONotifier
+from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.web import auth, officials, system
+from contact_center.web.api import ApiRoutes
+from contact_center.web.errors import error_middleware
+from contact_center.web.keys import (
+    CLOCK,
+    ENGINE,
+    METRICS,
+    NOTIFIER,
+    REDIS,
+    ROUTE_SPECS,
+    SERVICES,
+    SETTINGS,
+    SIO,
+    UOW,
+)
+from contact_center.web.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
+
+log = logging.getLogger(__name__)
+
+# Feature modules add their declared routes here; the OpenAPI document is built from this list.
+API_ROUTES: list[ApiRoutes] = [auth.routes, officials.routes, system.api]
+Installer = Callable[[web.Application], None]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    installers: list[Installer] | None = None,
+) -> web.Application:
+    """The whole service: HTTP routes, socket.io, database, Redis and background tasks."""
+    registry = CollectorRegistry()
+    http_metrics = system.HttpMetrics(registry)
+    app = web.Application(
+        middlewares=[http_metrics.middleware, error_middleware],
+        client_max_size=settings.max_request_bytes,
+    )
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
+    app[METRICS] = registry
+    app[SERVICES] = {}
+    sio = create_server(settings)
+    sio.attach(app)
+    app[SIO] = sio
+    app[NOTIFIER] = SocketIONotifier(sio)
+    app[ROUTE_SPECS] = []
+    app.cleanup_ctx.append(_database)
+    if settings.redis_url:
+        app.cleanup_ctx.append(_redis)
+    app.router.add_routes(system.routes)
+    for table in API_ROUTES:
+        _add_api(app, table)
+    for install in installers or default_installers():
+        install(app)
+    return app
+
+
+def _add_api(app: web.Application, table: ApiRoutes) -> None:
+    table.add_to(app)
+    app[ROUTE_SPECS].extend(table.specs)
+
+
+def default_installers() -> list[Installer]:
+    """Feature modules that plug into the app (routes, namespaces, background tasks)."""
+    return [_install_realtime]
+
+
+def _install_realtime(app: web.Application) -> None:
+    async def namespaces(app: web.Application) -> AsyncIterator[None]:
+        register_namespaces(app[SIO], app[UOW])
+        yield
+
+    app.cleanup_ctx.append(namespaces)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        # The embedded default keeps itself at the newest schema; PostgreSQL is upgraded on purpose.
+        await migrate.upgrade_async(url)
+    engine = create_engine(url)
+    app[ENGINE] = engine
+    app[UOW] = UnitOfWorkFactory(session_factory(engine), app[NOTIFIER], app[CLOCK])
+    log.info("database_ready", extra={"backend": engine.dialect.name})
+    yield
+    await engine.dispose()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    url = app[SETTINGS].redis_url
+    assert url is not None
+    client: Redis = Redis.from_url(url, max_connections=REDIS_POOL_SIZE)
+    app[REDIS] = client
+    yield
+    await client.aclose()
+
+
+def run(settings: Settings, **kwargs: Any) -> None:
+    app = create_app(settings)
+    log.info("serving", extra={"host": settings.host, "port": settings.port})
+    web.run_app(app, host=settings.host, port=settings.port, print=None, **kwargs)

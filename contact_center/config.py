@@ -1,0 +1,131 @@
+"""One typed configuration object, read from the environment once at start-up.
+
+Every variable named in DESIGN.md §7 lives here. Errors are reported by variable name
+(`ConfigError`), never as a traceback, so an operator knows what to fix.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ASYNC_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+}
+
+
+class ConfigError(Exception):
+    """The environment holds a value the service cannot start with."""
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the usual spellings of a PostgreSQL or SQLite URL to their async drivers."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not rest:
+        raise ValueError("debe tener la forma esquema://... (postgresql://... o sqlite:///...)")
+    driver = _ASYNC_DRIVERS.get(scheme.lower())
+    if driver is None:
+        raise ValueError(f"esquema no soportado {scheme!r}: use postgresql:// o sqlite:///")
+    if driver.startswith("postgresql") and rest.startswith("/"):
+        raise ValueError("falta el servidor de PostgreSQL (postgresql://usuario@servidor/base)")
+    return f"{driver}://{rest}"
+
+
+class Settings(BaseSettings):
+    """The service's settings; field names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str = ""
+    redis_url: str | None = None
+    redis_namespace: str = "pasto195"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_base_url: str = ""
+    twilio_auth_token: str | None = None
+    ami_host: str | None = None
+    ami_port: int = Field(default=5038, ge=1, le=65535)
+    ami_username: str | None = None
+    ami_secret: str | None = None
+    agi_host: str = "127.0.0.1"
+    agi_port: int = Field(default=4573, ge=0, le=65535)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "Alcaldía de Pasto - Línea 195 <no-responder@pasto.gov.co>"
+    secret_key: str = ""
+    data_dir: Path = Path("var")
+    token_ttl_hours: float = Field(default=12.0, gt=0)
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    jobs: Literal["auto", "inline", "rq"] = "auto"
+    allowed_origins: str = ""
+    max_request_bytes: int = Field(default=60 * 1024 * 1024, ge=1024)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalize_database_url(value) if value else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("debe empezar por redis://, rediss:// o unix://")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The embedded default is a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'pasto195.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def uses_rq(self) -> bool:
+        return self.jobs == "rq" or (self.jobs == "auto" and self.redis_url is not None)
+
+    def cors_origins(self) -> list[str]:
+        """Origins allowed to open sockets (the city portal embedding the chat widget), comma-separated."""
+        origins = [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        return [self.base_url, *origins] if origins else []
+
+    def signing_key(self) -> bytes:
+        """SECRET_KEY; on the embedded default a generated key kept in the data directory (mode 0600)."""
+        if not self.secret_key:
+            path = self.data_dir / "secret_key"
+            if not path.exists():
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                path.touch(mode=0o600)
+                path.write_text(secrets.token_urlsafe(32))
+            self.secret_key = path.read_text().strip()
+        return self.secret_key.encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise `ConfigError` naming each bad variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()]
+        raise ConfigError("; ".join(problems)) from None
+    if not settings.is_sqlite and not settings.secret_key:
+        raise ConfigError("SECRET_KEY: obligatorio cuando DATABASE_URL apunta a PostgreSQL")
+    return settings

@@ -1,0 +1,35 @@
+"""The typed catalogue of events that services publish after commit.
+
+An event names itself, the socket.io namespace and room it goes to, and its payload. Services
+collect events in the unit of work; the notifier sends them only once the transaction committed,
+so nobody is told about a change that was rolled back. The catalogue of names is documented in
+`docs/events.md`, and a test checks code and document against each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+AGENTS = "/agents"
+SUPERVISORS = "/supervisors"
+CHAT = "/chat"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    name: str
+    namespace: str
+    room: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def official_room(official_id: int) -> str:
+    return f"official:{official_id}"
+
+
+def conversation_room(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+SUPERVISORS_ROOM = "supervisors"

@@ -1,0 +1,106 @@
+"""The socket.io server and the officials' namespaces, authenticated on connect.
+
+Namespaces keep no per-client state of their own: what a connection is (its principal) lives in the
+socket.io session, so any process behind the Redis manager can serve it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import socketio
+
+from contact_center.config import Settings
+from contact_center.domain.errors import DomainError
+from contact_center.domain.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, official_room
+from contact_center.domain.officials import Role, role_allows
+from contact_center.services import auth
+from contact_center.services.auth import Principal
+from contact_center.services.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+# redis-py caps an async pool at 100 connections; bursts of emits from many tasks need more.
+REDIS_POOL_SIZE = 500
+
+
+def create_server(settings: Settings, *, write_only: bool = False) -> socketio.AsyncServer:
+    manager: socketio.AsyncManager | None = None
+    if settings.redis_url:
+        manager = socketio.AsyncRedisManager(
+            settings.redis_url,
+            channel=f"{settings.redis_namespace}:socketio",
+            write_only=write_only,
+            redis_options={"max_connections": REDIS_POOL_SIZE},
+        )
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        logger=False,
+        engineio_logger=False,
+        max_http_buffer_size=64 * 1024,
+        cors_allowed_origins=settings.cors_origins() or None,
+    )
+
+
+def error_payload(exc: DomainError) -> dict[str, Any]:
+    return {"error": {"code": exc.code, "message": exc.message}}
+
+
+def refuse(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+    """A refusal the client receives as `{"message", "data": {"code", "message"}}` on connect_error."""
+    return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
+
+
+class OfficialNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio is untyped
+    """A namespace only officials with at least `role` can join; the token comes in `auth`."""
+
+    role: Role = Role.AGENT
+
+    def __init__(self, namespace: str, uow: UnitOfWorkFactory) -> None:
+        super().__init__(namespace)
+        self.uow = uow
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth_data: Any = None) -> None:
+        token = auth_data.get("token") if isinstance(auth_data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise refuse("missing_token", "Debe iniciar sesión.")
+        try:
+            async with self.uow() as uow:
+                principal = await auth.authenticate(uow, token)
+        except DomainError as exc:
+            raise refuse(exc.code, exc.message) from None
+        if not role_allows(principal.role, self.role):
+            raise refuse("role_required", "Su rol no permite esta conexión.")
+        await self.save_session(sid, {"principal": principal})
+        await self.enter_room(sid, official_room(principal.official_id))
+        await self.joined(sid, principal)
+        log.info(
+            "socket_connected",
+            extra={"namespace": self.namespace, "official_id": principal.official_id},
+        )
+
+    async def joined(self, sid: str, principal: Principal) -> None:
+        """Hook for subclasses: rooms and state to send right after a successful connect."""
+
+    async def principal(self, sid: str) -> Principal:
+        session = await self.get_session(sid)
+        principal = session.get("principal")
+        assert isinstance(principal, Principal), "connect stores the principal"
+        return principal
+
+
+class AgentsNamespace(OfficialNamespace):
+    role = Role.AGENT
+
+
+class SupervisorsNamespace(OfficialNamespace):
+    role = Role.SUPERVISOR
+
+    async def joined(self, sid: str, principal: Principal) -> None:
+        await self.enter_room(sid, SUPERVISORS_ROOM)
+
+
+def register_namespaces(sio: socketio.AsyncServer, uow: UnitOfWorkFactory) -> None:
+    sio.register_namespace(AgentsNamespace(AGENTS, uow))
+    sio.register_namespace(SupervisorsNamespace(SUPERVISORS, uow))

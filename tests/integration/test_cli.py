@@ -1,0 +1,43 @@
+"""The installed `contact-center` command: db upgrade, seed-demo (idempotent) and serve."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from urllib.request import urlopen
+
+from tests.support.server import ServerProcess
+from tests.support.services import REDIS_URL
+
+
+def test_db_upgrade_and_seed_demo_twice_on_sqlite(tmp_path: Path) -> None:
+    server = ServerProcess({"DATA_DIR": str(tmp_path / "var")})
+    assert server.run_cli("db", "upgrade").returncode == 0
+    first = server.run_cli("seed-demo")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["officials_created"] >= 2
+    second = json.loads(server.run_cli("seed-demo").stdout)
+    assert second["officials_created"] == 0
+    conn = sqlite3.connect(tmp_path / "var" / "pasto195.db")
+    emails = {r[0] for r in conn.execute("SELECT email FROM officials")}
+    assert {"supervisor@demo.pasto.gov.co", "agente1@demo.pasto.gov.co"} <= emails
+
+
+def test_serve_on_postgres_and_redis_reports_both_ok(pg_url: str, tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "s",
+        "DATA_DIR": str(tmp_path),
+    }
+    with (
+        ServerProcess(env, log_path=tmp_path / "server.log") as server,
+        urlopen(f"{server.url}/health") as resp,
+    ):
+        assert json.load(resp) == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_worker_without_redis_url_explains_itself(tmp_path: Path) -> None:
+    result = ServerProcess({"DATA_DIR": str(tmp_path)}).run_cli("worker")
+    assert result.returncode == 2 and "REDIS_URL" in result.stderr

@@ -1,0 +1,75 @@
+"""Configuration comes from the environment, and a bad value is reported by its variable name."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from contact_center.config import ConfigError, load_settings
+
+CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "contact-center"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@db/p195", "postgresql+asyncpg://u@db/p195"),
+        ("postgres://u@db/p195", "postgresql+asyncpg://u@db/p195"),
+        ("sqlite:///var/x.db", "sqlite+aiosqlite:///var/x.db"),
+    ],
+)
+def test_database_url_spellings_map_to_async_drivers(
+    monkeypatch: pytest.MonkeyPatch, given: str, expected: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    monkeypatch.setenv("SECRET_KEY", "k")
+    assert load_settings().effective_database_url == expected
+
+
+@pytest.mark.parametrize("bad", ["mysql://x/y", "not-a-url", "postgresql:///nohost"])
+def test_malformed_database_url_is_reported_by_name(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", bad)
+    with pytest.raises(ConfigError, match=r"^DATABASE_URL: "):
+        load_settings()
+
+
+def test_bad_port_and_redis_url_are_both_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "99999")
+    monkeypatch.setenv("REDIS_URL", "http://x")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "PORT:" in str(info.value) and "REDIS_URL:" in str(info.value)
+
+
+def test_postgres_without_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/p")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings()
+
+
+def test_embedded_default_is_sqlite_under_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    settings = load_settings()
+    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'pasto195.db'}"
+    assert settings.is_sqlite and not settings.uses_rq
+    key = settings.signing_key()
+    assert load_settings().signing_key() == key  # kept across restarts of the embedded default
+
+
+def test_cli_prints_the_bad_variable_without_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(CLI), "serve"],
+        env={"DATABASE_URL": "mysql://x/y", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
