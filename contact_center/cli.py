@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     up = db.add_parser("upgrade", help="migrate to the newest schema (or --revision)")
-    up.add_argument("--revision", default="head")
+    up.add_argument("--revision", default="heads")
     up.set_defaults(run=_db_upgrade)
     down = db.add_parser("downgrade", help="migrate down to --revision (default: base)")
     down.add_argument("--revision", default="base")

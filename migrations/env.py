@@ -9,10 +9,9 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from contact_center.persistence import models  # noqa: F401  (registers the tables)
-from contact_center.persistence.base import Base
+from contact_center.persistence.registry import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _configure(connection: Connection) -> None:

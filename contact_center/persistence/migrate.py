@@ -1,4 +1,7 @@
-"""Alembic driven from code, so `contact-center db upgrade` needs no alembic.ini on disk."""
+"""Alembic driven from code, so `contact-center db upgrade` needs no alembic.ini on disk.
+
+Features add their tables as branches of the revision graph; "heads" upgrades every branch.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ def _ensure_sqlite_dir(database_url: str) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     _ensure_sqlite_dir(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
@@ -36,6 +39,6 @@ def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     """Run from inside an event loop: Alembic's env.py starts a loop of its own, so use a thread."""
     await asyncio.to_thread(upgrade, database_url, revision)
