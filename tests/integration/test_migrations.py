@@ -12,7 +12,7 @@ from contact_center.persistence import (
     migrate,
     models,  # noqa: F401
 )
-from contact_center.persistence.base import Base
+from contact_center.persistence.registry import metadata
 from tests.support import services
 
 _ONE_EVENT = [
@@ -39,7 +39,7 @@ def test_sqlite_upgrade_to_head_then_downgrade_to_base(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     url = f"sqlite+aiosqlite:///{path}"
     migrate.upgrade(url)
-    assert set(Base.metadata.tables) <= _tables(f"sqlite:///{path}")
+    assert set(metadata.tables) <= _tables(f"sqlite:///{path}")
     migrate.downgrade(url)
     assert _tables(f"sqlite:///{path}") == {"alembic_version"}
 
@@ -51,7 +51,7 @@ def test_postgres_upgrade_to_head_then_downgrade_to_base() -> None:
         url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
         migrate.upgrade(url)
         tables = services.run_sync(_pg_tables(dsn))
-        assert set(Base.metadata.tables) <= tables
+        assert set(metadata.tables) <= tables
         migrate.downgrade(url)
         assert services.run_sync(_pg_tables(dsn)) == {"alembic_version"}
     finally:
