@@ -8,10 +8,7 @@ import asyncpg
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from contact_center.persistence import (
-    migrate,
-    models,  # noqa: F401
-)
+from contact_center.persistence import migrate
 from contact_center.persistence.registry import metadata
 from tests.support import services
 
