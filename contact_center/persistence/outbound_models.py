@@ -1,0 +1,31 @@
+"""Outbound messages (e-mail, SMS): what was sent to a citizen, when, and whether it went out.
+
+Each row is evidence: the acknowledgement of a PQRD is stored here with its full text before any
+attempt to send it, so a failed SMTP server leaves a `failed` row with the error to retry from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from contact_center.persistence.base import Base
+from contact_center.persistence.models import BigId
+
+
+class OutboundMessage(Base):
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_status", "status"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
