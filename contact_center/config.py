@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str = ""
     twilio_auth_token: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base: str | None = None  # tests only: a local stand-in for https://api.twilio.com
     ami_host: str | None = None
     ami_port: int = Field(default=5038, ge=1, le=65535)
     ami_username: str | None = None
@@ -66,6 +69,8 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     jobs: Literal["auto", "inline", "rq"] = "auto"
+    jobs_retry_base_seconds: float = Field(default=2.0, ge=0)
+    escalation_sweep_seconds: float = Field(default=60.0, gt=0)
     allowed_origins: str = ""
     max_request_bytes: int = Field(default=60 * 1024 * 1024, ge=1024)
 
