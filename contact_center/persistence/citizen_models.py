@@ -26,6 +26,8 @@ class CitizenAccount(Base):
     document_number: Mapped[str | None] = mapped_column(String(30))
     phone: Mapped[str | None] = mapped_column(String(20))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
+    # Ley 1581: the notice accepted at sign-up; it becomes a data_consents row once there is a citizen.
+    privacy_notice_version: Mapped[str] = mapped_column(String(40))
     email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("document_number", sa.String(length=30), nullable=True),
         sa.Column("phone", sa.String(length=20), nullable=True),
         sa.Column("citizen_id", _ID, nullable=True),
+        sa.Column("privacy_notice_version", sa.String(length=40), nullable=False),
         sa.Column("email_verified_at", AwareDateTime(), nullable=True),
         sa.Column("created_at", AwareDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
