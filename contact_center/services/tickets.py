@@ -1,0 +1,513 @@
+"""PQRD tickets: filing with a gap-free radicado, the hash-chained audit trail, status changes.
+
+Every change to a ticket goes through `append_event` (an append-only, hash-chained row in
+`ticket_events`) in the same transaction as the change itself; `change_status` also checks the state
+machine of `domain.tickets`. Functions here add and flush; the caller commits, and the
+`ticket.updated` events queued on the unit of work go out only after that commit.
+
+The lifecycle operations (assign, start_work, request_completion, ...) live in
+`contact_center.services.ticket_actions` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from hashlib import sha256
+from typing import Any, Literal
+
+from sqlalchemy import select, text
+
+from contact_center.domain.calendar import BusinessCalendar, bogota_date
+from contact_center.domain.errors import InvalidInput, NotFound
+from contact_center.domain.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, Event, official_room
+from contact_center.domain.legal_clock import (
+    ClockFacts,
+    ClockSettings,
+    Extension,
+    LegalClock,
+    PqrdType,
+    PriorityFlag,
+    Suspension,
+)
+from contact_center.domain.tickets import (
+    STATUS_LABELS,
+    TicketStatus,
+    check_transition,
+    event_hash,
+    format_radicado,
+    parse_radicado,
+)
+from contact_center.persistence.models import (
+    BusinessClosure,
+    Conversation,
+    Dependencia,
+    Official,
+    Ticket,
+    TicketEvent,
+)
+from contact_center.services.uow import UnitOfWork
+
+CHANNELS = frozenset({"web", "app", "voice", "chat", "email", "presencial", "import"})
+# No 0/O, 1/I/L: the code is read back by the IVR and typed from a printed acknowledgement.
+ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ACCESS_CODE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something to a ticket: a citizen, an official (with their id) or the system."""
+
+    kind: Literal["citizen", "official", "system"]
+    id: int | None = None
+
+
+SYSTEM = Actor("system")
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A PQRD to file, from any channel."""
+
+    pqrd_type: PqrdType
+    subject: str
+    description: str
+    channel: str  # "web" | "app" | "voice" | "chat" | "email" | "presencial" | "import"
+    dependencia_code: str | None = None  # None -> the triage dependencia (is_triage=True)
+    citizen_id: int | None = None
+    anonymous: bool = False
+    priority_flags: frozenset[PriorityFlag] = frozenset()
+    notify_by_email: bool = False
+    verbal: bool = False
+    conversation_id: int | None = None
+    filed_at: datetime | None = None  # None -> uow.clock.now(); set by the CSV import of old records
+
+
+@dataclass(frozen=True)
+class FiledTicket:
+    """The acknowledgement of a filing: what the citizen is told at once."""
+
+    id: int
+    radicado: str
+    access_code: str
+    filed_at: datetime
+    received_on: date
+    due_date: date
+    status: TicketStatus
+
+
+# -- access codes -----------------------------------------------------------------------------------
+
+
+def new_access_code() -> str:
+    """A random code of 8 characters from an unambiguous alphabet (about 40 bits)."""
+    return "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+
+
+def normalize_access_code(code: str) -> str:
+    """Citizens type codes in lower case, with spaces or hyphens; compare what they meant."""
+    return "".join(ch for ch in code.upper() if ch not in " -")
+
+
+def access_code_hash(code: str, secret: bytes) -> str:
+    """HMAC-SHA256(secret, code), hex: the only form in which an access code is stored."""
+    return hmac.new(secret, normalize_access_code(code).encode(), sha256).hexdigest()
+
+
+def access_code_matches(ticket: Ticket, code: str, secret: bytes) -> bool:
+    """Whether `code` opens `ticket`, compared in constant time."""
+    return hmac.compare_digest(ticket.access_code_hash, access_code_hash(code, secret))
+
+
+# -- the legal clock as configured ------------------------------------------------------------------
+
+
+async def load_clock(uow: UnitOfWork) -> LegalClock:
+    """The legal clock with the recorded closure days, the administrator's terms and settings."""
+    from contact_center.services.calendar_admin import load_clock_settings
+
+    closures = (await uow.session.scalars(select(BusinessClosure.day))).all()
+    return LegalClock(BusinessCalendar(closures), await load_clock_settings(uow))
+
+
+def ticket_clock(clock: LegalClock, ticket: Ticket) -> LegalClock:
+    """The clock for one ticket: the term it was filed with, whatever the administrator set since."""
+    settings: ClockSettings = clock.settings.with_terms({ticket.pqrd_type: ticket.term_days})
+    return LegalClock(clock.calendar, settings)
+
+
+def clock_facts(ticket: Ticket) -> ClockFacts:
+    """The legal clock's facts of a ticket, from its columns and its `clock` JSON."""
+    stored: Mapping[str, Any] = ticket.clock or {}
+    extension = stored.get("extension")
+    return ClockFacts(
+        pqrd_type=PqrdType(ticket.pqrd_type),
+        filed_at=ticket.filed_at,
+        verbal=bool(stored.get("verbal", False)),
+        suspensions=tuple(
+            Suspension(
+                date.fromisoformat(s["suspended_on"]),
+                date.fromisoformat(s["resumed_on"]) if s.get("resumed_on") else None,
+                bool(s.get("extended", False)),
+            )
+            for s in stored.get("suspensions", [])
+        ),
+        extension=(
+            Extension(
+                date.fromisoformat(extension["granted_on"]),
+                date.fromisoformat(extension["new_due_date"]),
+                extension["reasons"],
+            )
+            if extension
+            else None
+        ),
+        priority_flags=frozenset(PriorityFlag(f) for f in ticket.priority_flags or []),
+    )
+
+
+def store_facts(ticket: Ticket, facts: ClockFacts, extra: Mapping[str, Any] | None = None) -> None:
+    """Write the facts back into `ticket.clock` (dates as ISO strings), keeping other keys."""
+    ext = facts.extension
+    ticket.clock = {
+        **(ticket.clock or {}),
+        **(extra or {}),
+        "verbal": facts.verbal,
+        "suspensions": [
+            {
+                "suspended_on": s.suspended_on.isoformat(),
+                "resumed_on": s.resumed_on.isoformat() if s.resumed_on else None,
+                "extended": s.extended,
+            }
+            for s in facts.suspensions
+        ],
+        "extension": (
+            {
+                "granted_on": ext.granted_on.isoformat(),
+                "new_due_date": ext.new_due_date.isoformat(),
+                "reasons": ext.reasons,
+            }
+            if ext
+            else None
+        ),
+    }
+
+
+# -- filing -----------------------------------------------------------------------------------------
+
+
+async def file_ticket(uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: bytes) -> FiledTicket:
+    """File a PQRD: radicado, access code, legal due date and the first ticket event.
+
+    Adds and flushes; the caller commits. The radicado number is taken inside this transaction, so a
+    filing that rolls back gives its number back and the year's sequence stays without gaps.
+    """
+    _check_new(new)
+    now = uow.clock.now()
+    filed_at = new.filed_at or now
+    dependencia = await _dependencia(uow, new.dependencia_code)
+    clock = await load_clock(uow)
+    deadline = clock.deadline(new.pqrd_type, filed_at)
+    radicado = format_radicado(bogota_date(filed_at).year, await _next_number(uow, bogota_date(filed_at)))
+    code = new_access_code()
+    ticket = Ticket(
+        radicado=radicado,
+        pqrd_type=new.pqrd_type.value,
+        subject=new.subject.strip(),
+        description=new.description.strip(),
+        channel=new.channel,
+        status=TicketStatus.RADICADO.value,
+        dependencia_id=dependencia.id,
+        citizen_id=new.citizen_id,
+        anonymous=new.anonymous,
+        priority_flags=sorted(f.value for f in new.priority_flags),
+        filed_at=filed_at,
+        received_on=deadline.received_on,
+        term_days=deadline.term_days,
+        due_date=deadline.due_date,
+        original_due_date=deadline.due_date,
+        clock={},
+        access_code_hash=access_code_hash(code, secret),
+        notify_by_email=new.notify_by_email,
+        escalation_step=0,
+        created_at=now,
+        updated_at=now,
+    )
+    facts = ClockFacts(new.pqrd_type, filed_at, verbal=new.verbal, priority_flags=new.priority_flags)
+    store_facts(ticket, facts, {"forwarding_deadline": clock.forwarding_deadline(facts).isoformat()})
+    uow.session.add(ticket)
+    await uow.session.flush()
+    await _link_conversation(uow, ticket, new.conversation_id)
+    await append_event(
+        uow,
+        ticket,
+        "filed",
+        actor,
+        public=True,
+        to_status=TicketStatus.RADICADO.value,
+        data=_filing_data(new, ticket, dependencia),
+    )
+    await notify_ticket(uow, ticket)
+    return FiledTicket(
+        ticket.id, radicado, code, filed_at, ticket.received_on, ticket.due_date, TicketStatus.RADICADO
+    )
+
+
+def _check_new(new: NewTicket) -> None:
+    if new.channel not in CHANNELS:
+        raise InvalidInput(f"Canal desconocido: «{new.channel}».", code="unknown_channel")
+    if not new.subject.strip() or not new.description.strip():
+        raise InvalidInput("El asunto y la descripción son obligatorios.", code="missing_text")
+    if new.filed_at is not None:
+        bogota_date(new.filed_at)  # refuses naive datetimes with "naive_datetime"
+
+
+def _filing_data(new: NewTicket, ticket: Ticket, dependencia: Dependencia) -> dict[str, Any]:
+    return {
+        "radicado": ticket.radicado,
+        "pqrd_type": ticket.pqrd_type,
+        "channel": ticket.channel,
+        "dependencia": dependencia.code,
+        "received_on": ticket.received_on.isoformat(),
+        "term_days": ticket.term_days,
+        "due_date": ticket.due_date.isoformat(),
+        "anonymous": ticket.anonymous,
+        "verbal": new.verbal,
+        "priority_flags": list(ticket.priority_flags),
+    }
+
+
+async def _dependencia(uow: UnitOfWork, code: str | None) -> Dependencia:
+    if code is not None:
+        return await dependencia_by_code(uow, code)
+    query = select(Dependencia).where(Dependencia.is_triage.is_(True)).order_by(Dependencia.id).limit(1)
+    found = (await uow.session.scalars(query)).first()
+    if found is None:
+        raise NotFound("No hay una dependencia de clasificación configurada.", code="no_triage")
+    return found
+
+
+async def dependencia_by_code(uow: UnitOfWork, code: str) -> Dependencia:
+    """The dependencia with this code, or 400 `unknown_dependencia`."""
+    found = (await uow.session.scalars(select(Dependencia).where(Dependencia.code == code))).first()
+    if found is None:
+        raise InvalidInput(f"Dependencia desconocida: «{code}».", code="unknown_dependencia")
+    return found
+
+
+async def _next_number(uow: UnitOfWork, received: date) -> int:
+    # One statement on both engines: it creates the year's row or takes its row lock, which the
+    # filing transaction holds until it ends; concurrent filings serialize on that row only.
+    result = await uow.session.execute(
+        text(
+            "INSERT INTO radicado_sequences (year, last_value) VALUES (:year, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last_value = radicado_sequences.last_value + 1 "
+            "RETURNING last_value"
+        ),
+        {"year": received.year},
+    )
+    return int(result.scalar_one())
+
+
+async def _link_conversation(uow: UnitOfWork, ticket: Ticket, conversation_id: int | None) -> None:
+    if conversation_id is None:
+        return
+    conversation = await uow.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise InvalidInput("La conversación indicada no existe.", code="unknown_conversation")
+    conversation.ticket_id = ticket.id
+
+
+# -- the audit trail --------------------------------------------------------------------------------
+
+
+def event_payload(event: TicketEvent) -> dict[str, Any]:
+    """The fields of a stored event that its hash covers."""
+    return {
+        "ticket_id": event.ticket_id,
+        "seq": event.seq,
+        "at": event.at,
+        "actor_kind": event.actor_kind,
+        "actor_id": event.actor_id,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "reason": event.reason,
+        "public": event.public,
+        "data": event.data,
+    }
+
+
+def _json_safe(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    # Hash exactly what the JSON column will hand back: dates become strings, tuples lists.
+    def default(value: object) -> str:
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    loaded: dict[str, Any] = json.loads(json.dumps(dict(data or {}), default=default))
+    return loaded
+
+
+async def append_event(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    kind: str,
+    actor: Actor,
+    *,
+    reason: str | None = None,
+    public: bool = False,
+    data: dict[str, Any] | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> TicketEvent:
+    """Append one event to the ticket's audit trail, chained to the previous event's hash."""
+    last = (
+        await uow.session.execute(
+            select(TicketEvent.seq, TicketEvent.hash)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .order_by(TicketEvent.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    # Both engines keep microseconds; UTC makes the hashed ISO string the same on the way back.
+    at = uow.clock.now().astimezone(UTC)
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        seq=(last.seq + 1) if last else 1,
+        at=at,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        public=public,
+        data=_json_safe(data),
+        prev_hash=last.hash if last else None,
+    )
+    event.hash = event_hash(event.prev_hash, event_payload(event))
+    uow.session.add(event)
+    await uow.session.flush()
+    return event
+
+
+def check_status_change(ticket: Ticket, target: TicketStatus) -> None:
+    """Refuse an impossible transition before anything about the ticket is changed."""
+    check_transition(TicketStatus(ticket.status), target)
+
+
+async def change_status(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    target: TicketStatus,
+    actor: Actor,
+    *,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Move the ticket through the state machine (409 `invalid_transition` otherwise), with its event."""
+    current = TicketStatus(ticket.status)
+    check_transition(current, target)
+    ticket.status = target.value
+    ticket.updated_at = uow.clock.now()
+    await append_event(
+        uow,
+        ticket,
+        "status_changed",
+        actor,
+        reason=reason,
+        public=True,
+        data=data,
+        from_status=current.value,
+        to_status=target.value,
+    )
+    await notify_ticket(uow, ticket)
+
+
+async def notify_ticket(uow: UnitOfWork, ticket: Ticket) -> None:
+    """Queue `ticket.updated` for the assignee, the dependencia's officials and the supervisors."""
+    payload = {
+        "id": ticket.id,
+        "radicado": ticket.radicado,
+        "status": ticket.status,
+        "status_label": STATUS_LABELS[TicketStatus(ticket.status)],
+        "dependencia_id": ticket.dependencia_id,
+        "assignee_id": ticket.assignee_id,
+        "due_date": ticket.due_date.isoformat(),
+    }
+    # Officials join only their own room on /agents, so the dependencia is reached person by person.
+    officials = set(
+        (
+            await uow.session.scalars(
+                select(Official.id).where(
+                    Official.dependencia_id == ticket.dependencia_id, Official.active.is_(True)
+                )
+            )
+        ).all()
+    )
+    if ticket.assignee_id is not None:
+        officials.add(ticket.assignee_id)
+    for official_id in sorted(officials):
+        uow.emit(Event("ticket.updated", AGENTS, official_room(official_id), payload))
+    uow.emit(Event("ticket.updated", SUPERVISORS, SUPERVISORS_ROOM, payload))
+
+
+async def ticket_by_radicado(uow: UnitOfWork, radicado: str, *, for_update: bool = False) -> Ticket:
+    """The ticket with this radicado (spaces and hyphens ignored), or 404 `ticket_not_found`."""
+    number = str(parse_radicado(radicado))
+    query = select(Ticket).where(Ticket.radicado == number)
+    if for_update:
+        query = query.with_for_update()
+    ticket = (await uow.session.scalars(query)).first()
+    if ticket is None:
+        raise NotFound(f"No existe el radicado {number}.", code="ticket_not_found")
+    return ticket
+
+
+async def ticket_events(uow: UnitOfWork, ticket_id: int) -> list[TicketEvent]:
+    """The audit trail of a ticket, oldest first."""
+    rows = await uow.session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)
+    )
+    return list(rows.all())
+
+
+from contact_center.services.ticket_actions import (  # noqa: E402  (re-export; they import this module)
+    answer,
+    assign,
+    change_dependencia,
+    close,
+    desist,
+    extend,
+    extend_completion_period,
+    forward,
+    record_completion,
+    request_completion,
+    start_work,
+)
+
+__all__ = [
+    "Actor",
+    "FiledTicket",
+    "NewTicket",
+    "access_code_matches",
+    "answer",
+    "append_event",
+    "assign",
+    "change_dependencia",
+    "change_status",
+    "close",
+    "desist",
+    "extend",
+    "extend_completion_period",
+    "file_ticket",
+    "forward",
+    "load_clock",
+    "record_completion",
+    "request_completion",
+    "start_work",
+]
