@@ -85,6 +85,7 @@ class NewTicket:
     verbal: bool = False
     conversation_id: int | None = None
     filed_at: datetime | None = None  # None -> uow.clock.now(); set by the CSV import of old records
+    original_radicado: str | None = None  # the number in the city's old records (CSV import)
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,7 @@ def _filing_data(new: NewTicket, ticket: Ticket, dependencia: Dependencia) -> di
         "anonymous": ticket.anonymous,
         "verbal": new.verbal,
         "priority_flags": list(ticket.priority_flags),
+        **({"original_radicado": new.original_radicado} if new.original_radicado else {}),
     }
 
 
