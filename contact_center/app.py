@@ -12,11 +12,12 @@ from redis.asyncio import Redis
 
 from contact_center.config import Settings
 from contact_center.domain.clock import Clock, SystemClock
+from contact_center.jobs.install import install_jobs
 from contact_center.persistence import migrate
 from contact_center.persistence.db import create_engine, session_factory
 from contact_center.services.notifier import SocketIONotifier
 from contact_center.services.uow import UnitOfWorkFactory
-from contact_center.web import auth, officials, system
+from contact_center.web import auth, citizen_app, officials, pqrd, pqrd_deadline, reports, system
 from contact_center.web.api import ApiRoutes
 from contact_center.web.errors import error_middleware
 from contact_center.web.keys import (
@@ -31,12 +32,21 @@ from contact_center.web.keys import (
     SIO,
     UOW,
 )
+from contact_center.web.pqrd_support import install_intake
 from contact_center.web.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
 
 log = logging.getLogger(__name__)
 
 # Feature modules add their declared routes here; the OpenAPI document is built from this list.
-API_ROUTES: list[ApiRoutes] = [auth.routes, officials.routes, system.api]
+API_ROUTES: list[ApiRoutes] = [
+    auth.routes,
+    citizen_app.routes,
+    officials.routes,
+    system.api,
+    reports.routes,
+    pqrd_deadline.routes,
+    pqrd.routes,
+]
 Installer = Callable[[web.Application], None]
 
 
@@ -80,7 +90,7 @@ def _add_api(app: web.Application, table: ApiRoutes) -> None:
 
 def default_installers() -> list[Installer]:
     """Feature modules that plug into the app (routes, namespaces, background tasks)."""
-    return [_install_realtime]
+    return [_install_realtime, install_jobs, install_intake]
 
 
 def _install_realtime(app: web.Application) -> None:

@@ -1,22 +1,59 @@
-"""The RQ worker process: runs the same job functions the embedded default runs in-process."""
+"""`contact-center worker`: an RQ worker with its scheduler, running the same job functions the
+embedded default runs in-process, and the driver of the periodic escalation sweep.
+
+Any number of workers may run: each enqueues the sweep once a minute under an id made of the
+minute, so the sweep runs once per minute whatever the number of workers, and keeps running as
+long as one worker is alive.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from redis import Redis
-from rq import Queue, Worker
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker
 
 from contact_center.config import Settings
+from contact_center.jobs.install import SWEEP_JOB
+from contact_center.jobs.rq_jobs import QUEUE_NAMES, RqJobs, queue_name
 
-QUEUE_NAMES = ("default",)
+log = logging.getLogger(__name__)
+
+__all__ = ["QUEUE_NAMES", "queue_name", "run_worker", "sweep_driver"]
 
 
-def queue_name(settings: Settings, name: str = "default") -> str:
-    return f"{settings.redis_namespace}:{name}"
+def sweep_driver(jobs: RqJobs, interval: float, stop: threading.Event) -> None:
+    """Enqueue the sweep every `interval` seconds; a Redis outage is logged and waited out."""
+    while not stop.is_set():
+        slot = int(time.time() // interval)
+        try:
+            jobs.enqueue_sync(SWEEP_JOB, (), f"sweep:{slot}", retries=0)
+        except RedisError:
+            log.warning("sweep_enqueue_failed", exc_info=True)
+        stop.wait(interval - time.time() % interval)
 
 
 def run_worker(settings: Settings) -> int:
+    """Work the namespace's queues until stopped (SIGINT/SIGTERM)."""
     assert settings.redis_url is not None
     connection = Redis.from_url(settings.redis_url)
     queues = [Queue(queue_name(settings, n), connection=connection) for n in QUEUE_NAMES]
-    Worker(queues, connection=connection).work(with_scheduler=True)
+    stop = threading.Event()
+    driver = threading.Thread(
+        target=sweep_driver,
+        args=(RqJobs(settings), settings.escalation_sweep_seconds, stop),
+        name="escalation-sweep-driver",
+        daemon=True,
+    )
+    driver.start()
+    # SimpleWorker runs jobs in this process, so the job context (database pool, notifier) is
+    # built once and reused instead of once per forked work horse.
+    worker = SimpleWorker(queues, connection=connection)
+    try:
+        worker.work(with_scheduler=True)
+    finally:
+        stop.set()
     return 0

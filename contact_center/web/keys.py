@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contact_center.config import Settings
 from contact_center.domain.clock import Clock
+from contact_center.jobs.port import Jobs
 from contact_center.services.notifier import Notifier
 from contact_center.services.uow import UnitOfWorkFactory
 from contact_center.web.api import RouteSpec
@@ -26,3 +27,4 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 METRICS = web.AppKey("metrics", CollectorRegistry)
 ROUTE_SPECS = web.AppKey("route_specs", list[RouteSpec])
 SERVICES = web.AppKey("services", dict[str, Any])
+JOBS = web.AppKey("jobs", Jobs)  # the background jobs port (contact_center.jobs)

@@ -1,0 +1,69 @@
+"""The worker side of RQ: `run(job_path, *args)` is the one function RQ calls for every job.
+
+RQ calls it synchronously; it runs the async job on one event loop kept for the life of the worker
+process, with one `JobContext` (engine, units of work, a write-only socket.io notifier so jobs
+reach browsers through Redis, the mailer, the jobs port) built on first use. The loop and the
+context are per process on purpose: database pools are bound to their event loop, and building
+them per job would cost more than most jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from contact_center.config import Settings, load_settings
+from contact_center.domain.clock import SystemClock
+from contact_center.jobs.port import JobArg, JobContext, resolve
+
+
+@dataclass
+class _WorkerProcess:
+    runner: asyncio.Runner
+    context: JobContext | None = None
+
+
+_process: _WorkerProcess | None = None
+
+
+def run(job_path: str, *args: JobArg) -> None:
+    """Run the async job `job_path` ("module:function") with this process's context."""
+    global _process
+    if _process is None:
+        _process = _WorkerProcess(asyncio.Runner())
+    process = _process
+    process.runner.run(_run(process, job_path, args))
+
+
+async def _run(process: _WorkerProcess, job_path: str, args: tuple[JobArg, ...]) -> None:
+    if process.context is None:
+        process.context = build_worker_context(load_settings())
+    await resolve(job_path)(process.context, *args)
+
+
+def build_worker_context(settings: Settings) -> JobContext:
+    """The context of a worker process: it needs REDIS_URL (RQ) and reads the same settings as serve."""
+    import socketio
+
+    from contact_center.jobs.context import build_mailer
+    from contact_center.jobs.rq_jobs import RqJobs
+    from contact_center.persistence.db import create_engine, session_factory
+    from contact_center.services.notifier import SocketIONotifier
+    from contact_center.services.uow import UnitOfWorkFactory
+
+    assert settings.redis_url is not None, "a worker runs RQ jobs, so REDIS_URL is set"
+    clock = SystemClock()
+    # The same channel as the web processes' AsyncRedisManager, write-only: a worker has no clients.
+    manager = socketio.AsyncRedisManager(
+        settings.redis_url, channel=f"{settings.redis_namespace}:socketio", write_only=True
+    )
+    notifier = SocketIONotifier(manager)
+    engine = create_engine(settings.effective_database_url, pool_size=4)
+    return JobContext(
+        uow=UnitOfWorkFactory(session_factory(engine), notifier, clock),
+        settings=settings,
+        notifier=notifier,
+        jobs=RqJobs(settings),
+        clock=clock,
+        mailer=build_mailer(settings),
+    )
