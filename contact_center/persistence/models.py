@@ -229,6 +229,9 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
+    # A recording kept by the telephony provider (Twilio URL, Asterisk spool path): the file is
+    # referenced, not copied, and `sha256` then identifies the reference (migration 0008).
+    source_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class Conversation(Base):
