@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -168,7 +169,13 @@ class RadicadoSequence(Base):
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_next_escalation_at", "next_escalation_at"),
+        # Partial (migration 0006): the escalation sweep reads only tickets with a next step.
+        Index(
+            "ix_tickets_next_escalation_at",
+            "next_escalation_at",
+            postgresql_where=text("next_escalation_at IS NOT NULL"),
+            sqlite_where=text("next_escalation_at IS NOT NULL"),
+        ),
         Index("ix_tickets_status_due_date", "status", "due_date"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
