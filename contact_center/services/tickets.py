@@ -50,6 +50,7 @@ from contact_center.persistence.models import (
     Ticket,
     TicketEvent,
 )
+from contact_center.services import escalation
 from contact_center.services.uow import UnitOfWork
 
 CHANNELS = frozenset({"web", "app", "voice", "chat", "email", "presencial", "import"})
@@ -251,6 +252,7 @@ async def file_ticket(uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: 
         to_status=TicketStatus.RADICADO.value,
         data=_filing_data(new, ticket, dependencia),
     )
+    await escalation.reschedule(uow, ticket)
     await notify_ticket(uow, ticket)
     return FiledTicket(
         ticket.id, radicado, code, filed_at, ticket.received_on, ticket.due_date, TicketStatus.RADICADO
@@ -427,6 +429,8 @@ async def change_status(
         from_status=current.value,
         to_status=target.value,
     )
+    # Next escalation step recomputed, and the citizen's notices queued, in this same transaction.
+    await escalation.ticket_changed(uow, ticket, target, reason=reason, data=data)
     await notify_ticket(uow, ticket)
 
 

@@ -1,0 +1,182 @@
+"""Notices to citizens about their PQRD, by e-mail (where they accepted it) and SMS (where they gave
+a phone), kept as evidence in `outbound_messages` and delivered by jobs.
+
+The messages are stored as `pending` rows inside the transaction that changed the ticket (an
+outbox), so a notice exists exactly when the change does; delivery happens after commit, in a job
+per message (id f"msg:{outbound_id}"), and the periodic sweep re-drives rows still pending after a
+lost job. An anonymous PQRD without contact data gets nothing sent: its answer is published on the
+status page (`tickets.public_answer`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from contact_center.config import Settings
+from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
+from contact_center.jobs.port import JobContext
+from contact_center.persistence.models import CitizenIdentity, Ticket
+from contact_center.persistence.outbound_models import OutboundMessage
+from contact_center.services import mail
+from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+DELIVER_JOB = "contact_center.services.notifications:deliver_job"
+REDRIVE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str | None
+    phone: str | None
+
+
+async def queue_message(
+    uow: UnitOfWork, channel: str, to: str, subject: str, body: str, ticket_id: int | None
+) -> OutboundMessage:
+    """A pending outbound row in the caller's transaction (the intake feature's outbox table)."""
+    return await mail.queue_message(
+        uow, to=to, subject=subject, body=body, channel=channel, ticket_id=ticket_id
+    )
+
+
+async def citizen_contact(uow: UnitOfWork, ticket: Ticket) -> Contact:
+    """Where the citizen accepted to be told: e-mail only with `notify_by_email`, SMS with a phone."""
+    if ticket.citizen_id is None or ticket.anonymous:
+        return Contact(None, None)
+    rows = await uow.session.execute(
+        select(CitizenIdentity.kind, CitizenIdentity.value)
+        .where(CitizenIdentity.citizen_id == ticket.citizen_id, CitizenIdentity.kind.in_(["email", "phone"]))
+        .order_by(CitizenIdentity.verified.desc(), CitizenIdentity.id.desc())
+    )
+    found: dict[str, str] = {}
+    for kind, value in rows.all():
+        found.setdefault(kind, value)
+    email = found.get("email") if ticket.notify_by_email else None
+    return Contact(email, found.get("phone"))
+
+
+def notice_text(
+    ticket: Ticket, target: TicketStatus, reason: str | None, data: dict[str, Any]
+) -> tuple[str, str]:
+    """Subject and body of the notice of a status change (Spanish, plain text)."""
+    label = STATUS_LABELS[target]
+    subject = f"Radicado {ticket.radicado}: {label}"
+    lines = [f"Su PQRD con radicado {ticket.radicado} ({ticket.subject}) está ahora: {label}."]
+    if target is TicketStatus.SUSPENDIDO:
+        lines.append(f"Necesitamos que complete su petición: {reason or ''}".strip())
+        if data.get("completion_deadline"):
+            lines.append(f"Tiene plazo hasta el {data['completion_deadline']} (art. 17, Ley 1755 de 2015).")
+    elif target is TicketStatus.PRORROGADO:
+        lines.append(f"El plazo para responder se prorrogó hasta el {ticket.due_date.isoformat()}.")
+        lines.append(f"Motivos: {reason or ''}")
+    elif target is TicketStatus.RESPONDIDO:
+        lines.append("Respuesta de la Alcaldía:")
+        lines.append(ticket.public_answer or str(data.get("answer", "")))
+    elif target is TicketStatus.TRASLADADO:
+        lines.append(f"Su petición fue trasladada a la entidad competente. {reason or ''}".strip())
+    elif reason:
+        lines.append(reason)
+    lines.append("Consulte su radicado con el código de acceso en el portal o en la Línea 195.")
+    return subject, "\n\n".join(lines)
+
+
+def sms_text(ticket: Ticket, target: TicketStatus) -> str:
+    """A short SMS: radicado and new status; the detail is in the e-mail and on the status page."""
+    text = f"Alcaldía de Pasto: su PQRD {ticket.radicado} está «{STATUS_LABELS[target]}»."
+    if target in {TicketStatus.SUSPENDIDO, TicketStatus.PRORROGADO, TicketStatus.RESPONDIDO}:
+        text += " Consulte el detalle en el portal o en la Línea 195."
+    return text
+
+
+async def notify_status_change(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    target: TicketStatus,
+    *,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[int]:
+    """Queue the citizen's notices of a status change in the caller's transaction; their ids."""
+    contact = await citizen_contact(uow, ticket)
+    ids: list[int] = []
+    if contact.email:
+        subject, body = notice_text(ticket, target, reason, data or {})
+        ids.append((await queue_message(uow, "email", contact.email, subject, body, ticket.id)).id)
+    if contact.phone:
+        ids.append(
+            (await queue_message(uow, "sms", contact.phone, "", sms_text(ticket, target), ticket.id)).id
+        )
+    return ids
+
+
+# -- delivery --------------------------------------------------------------------------------------
+
+
+def build_sms(settings: Settings) -> Any:
+    """The Twilio SMS adapter when the account is configured, else None."""
+    if not (settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number):
+        return None
+    from channels.twilio_sms import TwilioSms
+
+    return TwilioSms(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_from_number,
+        api_base=settings.twilio_api_base,
+    )
+
+
+async def deliver_sms(uows: UnitOfWorkFactory, settings: Settings, outbound_id: int) -> str:
+    """Send a stored SMS once and record the outcome; raises after recording a failure (retried)."""
+    from channels.twilio_sms import SmsUnavailable
+
+    async with uows() as uow:
+        message = await uow.session.get(OutboundMessage, outbound_id)
+        if message is None or message.status == mail.SENT:
+            return mail.SENT if message is not None else "missing"
+        to, body = message.to, message.body
+    sender = build_sms(settings)
+    error: str | None = "Twilio no está configurado: el SMS no se puede enviar."
+    if sender is not None:
+        try:
+            await sender.send(to, body)
+            error = None
+        except SmsUnavailable as exc:
+            error = str(exc)
+    async with uows() as uow:
+        message = await uow.session.get(OutboundMessage, outbound_id, with_for_update=True)
+        assert message is not None
+        await mail.record_delivery(uow, message, error=error)
+        await uow.commit()
+    if error is not None:
+        log.warning("sms_failed", extra={"outbound_id": outbound_id, "error": error})
+        raise SmsUnavailable(error)
+    return mail.SENT
+
+
+async def deliver_job(ctx: JobContext, outbound_id: int) -> None:
+    """Deliver one outbound message (e-mail or SMS); a failure raises, so the runner retries."""
+    async with ctx.uow() as uow:
+        message = await uow.session.get(OutboundMessage, int(outbound_id))
+        channel = message.channel if message is not None else None
+    if channel == "sms":
+        await deliver_sms(ctx.uow, ctx.settings, int(outbound_id))
+    elif channel == "email":
+        await mail.deliver(ctx.uow, ctx.mailer, int(outbound_id))
+
+
+async def pending_messages(uow: UnitOfWork, limit: int = REDRIVE_BATCH) -> list[int]:
+    """Ids of outbound messages never attempted (their delivery job may have been lost)."""
+    rows = await uow.session.scalars(
+        select(OutboundMessage.id)
+        .where(OutboundMessage.status == mail.PENDING)
+        .order_by(OutboundMessage.id)
+        .limit(limit)
+    )
+    return list(rows.all())
