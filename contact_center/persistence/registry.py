@@ -6,6 +6,7 @@ Each feature keeps its tables in its own module (`<feature>_models.py`); add its
 from __future__ import annotations
 
 import contact_center.persistence.citizen_models
+import contact_center.persistence.console_models
 import contact_center.persistence.import_models
 import contact_center.persistence.outbound_models
 import contact_center.persistence.voice_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""The citizen web chat channel: the `/chat` socket.io namespace (see docs/events.md)."""
