@@ -1,0 +1,132 @@
+"""The acuse de recibo goes out by e-mail through a real SMTP server; SMTP down never stops a filing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from contact_center.config import Settings
+from contact_center.persistence.models import TicketEvent
+from contact_center.persistence.outbound_models import OutboundMessage
+from contact_center.services.seed import seed_demo
+from contact_center.web.keys import UOW
+from tests.conftest import AppFactory
+from tests.integration.test_pqrd_api import FILING, filing
+from tests.support.server import free_port
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def start_smtp(smtp_port: int) -> Iterator[Callable[[], Inbox]]:
+    controllers: list[Controller] = []
+
+    def start() -> Inbox:
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        controllers.append(controller)
+        return inbox
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+async def mailing_client(
+    make_client: AppFactory, make_settings: Callable[..., Settings], smtp_port: int
+) -> TestClient[Any, Any]:
+    settings = make_settings(smtp_host="127.0.0.1", smtp_port=smtp_port, jobs_retry_base_seconds=0.3)
+    client = await make_client(settings)
+    async with client.app[UOW]() as uow:
+        await seed_demo(uow)
+    return client
+
+
+async def outbound(client: TestClient[Any, Any]) -> list[OutboundMessage]:
+    async with client.app[UOW]() as uow:
+        rows = list((await uow.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))).all())
+        uow.session.expunge_all()  # plain snapshots, readable after the unit of work ends
+        return rows
+
+
+async def wait_for(client: TestClient[Any, Any], status: str, seconds: float = 15) -> OutboundMessage:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        rows = await outbound(client)
+        if rows and rows[0].status == status:
+            return rows[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(
+        f"outbound message never became {status}: {[(r.status, r.last_error) for r in rows]}"
+    )
+
+
+async def test_acknowledgement_is_emailed_in_spanish_with_radicado_and_due_date(
+    mailing_client: TestClient[Any, Any], start_smtp: Callable[[], Inbox], backend: str
+) -> None:
+    inbox = start_smtp()
+    resp = await mailing_client.post("/api/v1/pqrd", json=FILING)
+    assert resp.status == 201
+    filed = await resp.json()
+    sent = await wait_for(mailing_client, "sent")
+    assert sent.attempts == 1 and sent.to == "ana@example.co" and sent.sent_at is not None
+    assert len(inbox.messages) == 1
+    mail = inbox.messages[0]
+    assert mail["To"] == "ana@example.co" and filed["radicado"] in mail["Subject"]
+    text = mail.get_payload(decode=True).decode("utf-8")  # type: ignore[union-attr]
+    assert f"radicada con el número {filed['radicado']}" in text
+    assert "23/11/2026 a las 10:00 (hora de Bogotá)" in text
+    assert "Tipo: Petición." in text and "Fecha límite de respuesta: 15/12/2026" in text
+    assert filed["access_code"] not in text  # the code is never written down anywhere
+    async with mailing_client.app[UOW]() as uow:
+        event = (
+            await uow.session.scalars(select(TicketEvent).where(TicketEvent.kind == "acknowledged"))
+        ).one()
+        assert event.public and event.data["outbound_id"] == sent.id and event.data["text"] == sent.body
+
+
+async def test_no_email_is_queued_when_the_citizen_did_not_ask_for_it(
+    mailing_client: TestClient[Any, Any],
+) -> None:
+    resp = await mailing_client.post("/api/v1/pqrd", json=filing(notify_by_email=False))
+    assert resp.status == 201
+    assert await outbound(mailing_client) == []
+
+
+async def test_smtp_down_filing_succeeds_failure_is_visible_and_a_retry_sends_it(
+    mailing_client: TestClient[Any, Any], start_smtp: Callable[[], Inbox], backend: str
+) -> None:
+    resp = await mailing_client.post("/api/v1/pqrd", json=FILING)
+    assert resp.status == 201
+    failed = await wait_for(mailing_client, "failed")
+    assert failed.last_error and failed.attempts >= 1
+    metrics = await (await mailing_client.get("/metrics")).text()
+    assert 'outbound_messages{channel="email",status="failed"} 1.0' in metrics
+    inbox = start_smtp()  # the server comes back; the job's backoff retry finds it
+    sent = await wait_for(mailing_client, "sent")
+    assert sent.attempts >= 2 and sent.last_error is None
+    assert len(inbox.messages) == 1
+    metrics = await (await mailing_client.get("/metrics")).text()
+    assert 'outbound_messages{channel="email",status="sent"} 1.0' in metrics
