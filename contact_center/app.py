@@ -17,7 +17,17 @@ from contact_center.persistence import migrate
 from contact_center.persistence.db import create_engine, session_factory
 from contact_center.services.notifier import SocketIONotifier
 from contact_center.services.uow import UnitOfWorkFactory
-from contact_center.web import auth, citizen_app, officials, pqrd, pqrd_deadline, reports, system
+from contact_center.web import (
+    auth,
+    calendar_admin,
+    citizen_app,
+    officials,
+    pqrd,
+    pqrd_deadline,
+    reports,
+    system,
+    tickets,
+)
 from contact_center.web.api import ApiRoutes
 from contact_center.web.errors import error_middleware
 from contact_center.web.keys import (
@@ -45,6 +55,8 @@ API_ROUTES: list[ApiRoutes] = [
     system.api,
     reports.routes,
     pqrd_deadline.routes,
+    tickets.routes,
+    calendar_admin.routes,
     pqrd.routes,
 ]
 Installer = Callable[[web.Application], None]
