@@ -12,6 +12,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +22,7 @@ from contact_center.domain.errors import Conflict, Forbidden, InvalidInput, Unau
 from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
 from contact_center.persistence.citizen_models import CitizenAccount, CitizenToken, EmailVerification
 from contact_center.persistence.models import Citizen, CitizenIdentity, DataConsent
+from contact_center.services import mail
 from contact_center.services.auth import hash_password, token_digest
 from contact_center.services.citizens import (
     CitizenDetails,
@@ -31,9 +33,13 @@ from contact_center.services.citizens import (
 )
 from contact_center.services.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from contact_center.jobs.port import JobContext
+
 log = logging.getLogger(__name__)
 
 APP_ACCOUNT = "app_account"
+VERIFICATION_MAIL_JOB = "contact_center.services.citizen_accounts:send_verification_job"
 VERIFICATION_TTL = timedelta(hours=48)
 DEFAULT_TOKEN_TTL = timedelta(days=30)
 # Same cost as a real check, so an unknown email cannot be told from a wrong password by timing.
@@ -118,6 +124,37 @@ async def register(uow: UnitOfWork, data: Registration) -> Registered:
     await uow.session.flush()
     log.info("citizen_registered", extra={"account_id": account.id})
     return Registered(account.id, email, token)
+
+
+def verification_text(token: str, base_url: str) -> tuple[str, str]:
+    """Subject and body of the verification e-mail (plain text, Spanish)."""
+    body = (
+        "Hola:\n\n"
+        "Para activar su cuenta en la aplicación Pasto Gobierno en Línea, escriba este código de "
+        f"verificación en la aplicación:\n\n    {token}\n\n"
+        f"El código vence en {int(VERIFICATION_TTL.total_seconds() // 3600)} horas. Si usted no creó "
+        "esta cuenta, ignore este mensaje.\n\n"
+        f"Alcaldía de Pasto - Línea 195\n{base_url}\n"
+    )
+    return "Active su cuenta de Pasto Gobierno en Línea", body
+
+
+async def queue_verification_mail(uow: UnitOfWork, registered: Registered, base_url: str) -> int:
+    """Store the verification e-mail as a pending outbound message (the caller commits)."""
+    subject, body = verification_text(registered.verification_token, base_url)
+    message = await mail.queue_message(uow, to=registered.email, subject=subject, body=body)
+    return message.id
+
+
+async def send_verification_job(ctx: JobContext, outbound_id: int) -> None:
+    """Job: send the stored verification e-mail once (a retry after success sends nothing)."""
+    if ctx.mailer is None:
+        # The embedded default has no SMTP: the message stays `pending` in outbound_messages.
+        log.warning(
+            "verification_mail_not_sent", extra={"outbound_id": outbound_id, "reason": "no SMTP_HOST"}
+        )
+        return
+    await mail.deliver(ctx.uow, ctx.mailer, int(outbound_id))
 
 
 async def verify_email(uow: UnitOfWork, token: str) -> CitizenAccount:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from contact_center.domain.errors import Conflict, NotFound
 from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
-from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
+from contact_center.domain.tickets import STATUS_LABELS, TERMINAL_STATUSES, TicketStatus
 from contact_center.persistence.models import Attachment, Citizen, Conversation, Message, Ticket, TicketEvent
 from contact_center.services import tickets
 from contact_center.services.citizen_accounts import CitizenPrincipal
@@ -173,6 +173,21 @@ async def own_ticket(
     if ticket is None:
         raise NotFound("No encontramos ese caso entre los suyos.", code="case_not_found")
     return ticket
+
+
+async def own_open_ticket(uow: UnitOfWork, principal: CitizenPrincipal, ticket_id: int) -> Ticket:
+    """The citizen's ticket, locked, if it still takes additions (409 `ticket_closed` otherwise)."""
+    ticket = await own_ticket(uow, principal, ticket_id, for_update=True)
+    if TicketStatus(ticket.status) in TERMINAL_STATUSES:
+        raise Conflict(f"El radicado {ticket.radicado} ya está cerrado.", code="ticket_closed")
+    return ticket
+
+
+def detail_etag(detail: CaseDetail) -> str:
+    """The version of one case as its citizen sees it."""
+    t = detail.ticket
+    seen = f"{t.id}:{t.status}:{t.updated_at.isoformat()}:{len(detail.history)}:{len(detail.attachments)}"
+    return f'"{hashlib.sha256(seen.encode()).hexdigest()[:32]}"'
 
 
 async def case_detail(uow: UnitOfWork, principal: CitizenPrincipal, ticket_id: int) -> CaseDetail:

@@ -1,0 +1,100 @@
+"""Following a PQRD on the portal: radicado + access code -> status, due date and public history.
+
+A wrong code and an unknown radicado get the same answer, and attempts are limited per client
+address, so the page cannot be used to discover radicados or guess codes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from contact_center.domain.errors import DomainError, NotFound, TooManyRequests
+from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
+from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
+from contact_center.services import tickets
+from contact_center.services.uow import UnitOfWork
+
+NOT_FOUND_MESSAGE = "No encontramos un radicado con ese número y código de acceso. Revise los dos datos."
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    label: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStatus:
+    radicado: str
+    type_label: str
+    subject: str
+    status_label: str
+    filed_at: datetime
+    due_date: date
+    public_answer: str | None
+    history: list[HistoryEntry]
+
+
+_EVENT_LABELS = {
+    "filed": "Radicado",
+    "attachments_added": "El ciudadano agregó archivos",
+    "completion_period_extended": "Se amplió el plazo para completar la solicitud",
+}
+
+
+async def lookup(uow: UnitOfWork, radicado: str, access_code: str, secret: bytes) -> CaseStatus:
+    """The public view of a PQRD, or 404 `pqrd_not_found` (the same for a wrong code)."""
+    try:
+        ticket = await tickets.ticket_by_radicado(uow, radicado)
+    except DomainError:
+        raise NotFound(NOT_FOUND_MESSAGE, code="pqrd_not_found") from None
+    if not tickets.access_code_matches(ticket, access_code, secret):
+        raise NotFound(NOT_FOUND_MESSAGE, code="pqrd_not_found")
+    events = await tickets.ticket_events(uow, ticket.id)
+    history = [
+        HistoryEntry(
+            e.at,
+            STATUS_LABELS[TicketStatus(e.to_status)] if e.to_status else _EVENT_LABELS.get(e.kind, e.kind),
+            e.reason,
+        )
+        for e in events
+        if e.public
+    ]
+    return CaseStatus(
+        radicado=ticket.radicado,
+        type_label=PQRD_TYPE_LABELS[PqrdType(ticket.pqrd_type)],
+        subject=ticket.subject,
+        status_label=STATUS_LABELS[TicketStatus(ticket.status)],
+        filed_at=ticket.filed_at,
+        due_date=ticket.due_date,
+        public_answer=ticket.public_answer,
+        history=history,
+    )
+
+
+class AttemptLimiter:
+    """At most `limit` look-ups per client address in any `window` seconds (per process)."""
+
+    def __init__(self, limit: int = 10, window: float = 60.0, max_clients: int = 10_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_clients = max_clients
+        self._seen: dict[str, deque[float]] = {}
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        if len(self._seen) >= self.max_clients:
+            self._seen.clear()  # bounded memory; a flood of addresses only resets the window
+        recent = self._seen.setdefault(client, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) >= self.limit:
+            raise TooManyRequests(
+                "Hizo demasiadas consultas seguidas. Espere un minuto e intente de nuevo.",
+                code="rate_limited",
+            )
+        recent.append(now)

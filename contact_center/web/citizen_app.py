@@ -1,0 +1,228 @@
+"""The API of the "Pasto Gobierno en Línea" mobile app: a citizen's account and their own cases.
+
+Every route but sign-up, verification and log-in takes the app token as `Authorization: Bearer …`
+(a citizen token; officials' tokens open nothing here). Lists carry an `ETag`: the app polls with
+`If-None-Match` and gets `304` while nothing changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from contact_center.domain.errors import InvalidInput, Unauthorized
+from contact_center.services import attachments
+from contact_center.services import citizen_accounts as accounts
+from contact_center.services import citizen_cases as cases
+from contact_center.services.citizen_accounts import CitizenPrincipal, Registration
+from contact_center.services.tickets import Actor, append_event, notify_ticket
+from contact_center.web.api import ApiRoutes, Handler
+from contact_center.web.citizen_schemas import (
+    AccountOut,
+    AttachIn,
+    CaseOut,
+    CasesOut,
+    LoginIn,
+    LoginOut,
+    RegisterIn,
+    RegisterOut,
+    ReplyIn,
+    StatusOut,
+    VerifyIn,
+    case_out,
+    cases_out,
+)
+from contact_center.web.keys import JOBS, SETTINGS, UOW
+from contact_center.web.multipart import read_form
+
+log = logging.getLogger(__name__)
+routes = ApiRoutes()
+TAGS = ["app"]
+_CITIZEN = web.RequestKey("citizen", CitizenPrincipal)
+CASE = r"/api/v1/app/cases/{ticket_id:\d+}"
+
+
+def citizen_only(handler: Handler) -> Handler:
+    """Authenticate the app token first; the handler gets `citizen=` as a keyword argument."""
+
+    async def wrapper(request: web.Request, **kwargs: Any) -> web.StreamResponse:
+        return await handler(request, citizen=await require_citizen(request), **kwargs)
+
+    wrapper.__name__ = handler.__name__
+    wrapper.__doc__ = handler.__doc__
+    return wrapper
+
+
+async def require_citizen(request: web.Request) -> CitizenPrincipal:
+    """The citizen behind `Authorization: Bearer <app token>`, or 401 with a code saying why."""
+    if _CITIZEN in request:
+        return request[_CITIZEN]
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer ") or not header[7:].strip():
+        raise Unauthorized("Inicie sesión en la aplicación.", code="missing_token")
+    async with request.app[UOW]() as uow:
+        principal = await accounts.authenticate(uow, header[7:].strip())
+    request[_CITIZEN] = principal
+    return principal
+
+
+def _ticket_id(request: web.Request) -> int:
+    return int(request.match_info["ticket_id"])
+
+
+# -- account ----------------------------------------------------------------------------------------
+
+
+@routes.post(
+    "/api/v1/app/register",
+    body=RegisterIn,
+    responses={201: RegisterOut, 409: None},
+    tags=TAGS,
+    summary="Create a citizen account; a verification code goes to the email",
+)
+async def register(request: web.Request, body: RegisterIn) -> web.Response:
+    if not body.data_consent:
+        raise InvalidInput(
+            "Debe aceptar el aviso de privacidad para crear la cuenta.", code="data_consent_required"
+        )
+    data = Registration(
+        body.email, body.password, body.name, body.document_type, body.document_number, body.phone
+    )
+    async with request.app[UOW]() as uow:
+        registered = await accounts.register(uow, data)
+        outbound_id = await accounts.queue_verification_mail(uow, registered, request.app[SETTINGS].base_url)
+        await uow.commit()
+    await request.app[JOBS].enqueue(
+        accounts.VERIFICATION_MAIL_JOB, outbound_id, job_id=f"verify-mail:{outbound_id}"
+    )
+    out = RegisterOut(account_id=registered.account_id, email=registered.email, status="verification_sent")
+    return web.json_response(out.model_dump(), status=201)
+
+
+@routes.post(
+    "/api/v1/app/verify-email",
+    body=VerifyIn,
+    responses={200: StatusOut},
+    tags=TAGS,
+    summary="Confirm the email with the code sent at sign-up",
+)
+async def verify_email(request: web.Request, body: VerifyIn) -> web.Response:
+    async with request.app[UOW]() as uow:
+        await accounts.verify_email(uow, body.token)
+        await uow.commit()
+    return web.json_response(StatusOut(status="verified").model_dump())
+
+
+@routes.post(
+    "/api/v1/app/login",
+    body=LoginIn,
+    responses={200: LoginOut, 401: None, 403: None},
+    tags=TAGS,
+    summary="Log a citizen in; an unverified account gets 403 email_not_verified",
+)
+async def login(request: web.Request, body: LoginIn) -> web.Response:
+    async with request.app[UOW]() as uow:
+        session = await accounts.login(uow, body.email, body.password, accounts.DEFAULT_TOKEN_TTL)
+    p = session.principal
+    out = LoginOut(token=session.token, account=AccountOut(id=p.account_id, name=p.name, email=p.email))
+    return web.json_response(out.model_dump())
+
+
+@routes.post(
+    "/api/v1/app/logout",
+    responses={200: StatusOut, 401: None},
+    tags=TAGS,
+    summary="Revoke the presented app token",
+)
+@citizen_only
+async def logout(request: web.Request, citizen: CitizenPrincipal) -> web.Response:
+    async with request.app[UOW]() as uow:
+        await accounts.revoke(uow, request.headers["Authorization"][7:].strip())
+    return web.json_response(StatusOut(status="logged_out").model_dump())
+
+
+# -- cases ------------------------------------------------------------------------------------------
+
+
+def _conditional(request: web.Request, etag: str, body: BaseModel) -> web.Response:
+    """304 when the app already holds this version, else the body with its ETag."""
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    wanted = {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}
+    if etag in wanted or "*" in wanted:
+        return web.Response(status=304, headers=headers)
+    return web.json_response(body.model_dump(mode="json"), headers=headers)
+
+
+@routes.get(
+    "/api/v1/app/cases",
+    responses={200: CasesOut, 304: None, 401: None},
+    tags=TAGS,
+    summary="The citizen's PQRDs and conversations on every channel; poll with If-None-Match",
+)
+@citizen_only
+async def my_cases(request: web.Request, citizen: CitizenPrincipal) -> web.Response:
+    async with request.app[UOW]() as uow:
+        found = await cases.list_cases(uow, citizen)
+    return _conditional(request, found.etag, cases_out(found))
+
+
+@routes.get(
+    CASE,
+    responses={200: CaseOut, 304: None, 401: None, 404: None},
+    tags=TAGS,
+    summary="One of the citizen's PQRDs with its public history",
+)
+@citizen_only
+async def my_case(request: web.Request, citizen: CitizenPrincipal) -> web.Response:
+    async with request.app[UOW]() as uow:
+        detail = await cases.case_detail(uow, citizen, _ticket_id(request))
+    return _conditional(request, cases.detail_etag(detail), case_out(detail))
+
+
+@routes.post(
+    CASE + "/reply",
+    body=ReplyIn,
+    responses={200: CaseOut, 401: None, 404: None, 409: None},
+    tags=TAGS,
+    summary="Answer a request for more information; the legal clock runs again (art. 17)",
+)
+@citizen_only
+async def reply(request: web.Request, citizen: CitizenPrincipal, body: ReplyIn) -> web.Response:
+    async with request.app[UOW]() as uow:
+        ticket = await cases.reply_to_request(uow, citizen, _ticket_id(request), body.text)
+        await uow.commit()
+        detail = await cases.describe(uow, ticket)
+    return web.json_response(case_out(detail).model_dump(mode="json"))
+
+
+@routes.post(
+    CASE + "/attachments",
+    body=AttachIn,
+    multipart=True,
+    responses={201: CaseOut, 401: None, 404: None, 409: None, 413: None, 415: None},
+    tags=TAGS,
+    summary="Add files to one of the citizen's open PQRDs (multipart field `files`)",
+)
+@citizen_only
+async def attach(
+    request: web.Request, citizen: CitizenPrincipal, body: AttachIn | None = None
+) -> web.Response:
+    form = await read_form(request)
+    if not form.files:
+        raise InvalidInput("Adjunte al menos un archivo en el campo «files».", code="no_files")
+    checked = attachments.check_uploads(form.files)
+    store = attachments.AttachmentStore(request.app[SETTINGS].data_dir / "attachments")
+    async with request.app[UOW]() as uow:
+        ticket = await cases.own_open_ticket(uow, citizen, _ticket_id(request))
+        rows = await attachments.store_attachments(uow, store, ticket.id, checked)
+        ticket.updated_at = uow.clock.now()
+        names = [r.filename for r in rows]
+        actor = Actor("citizen", citizen.citizen_id)
+        await append_event(uow, ticket, "attachments_added", actor, public=True, data={"files": names})
+        await notify_ticket(uow, ticket)
+        await uow.commit()
+        detail = await cases.describe(uow, ticket)
+    return web.json_response(case_out(detail).model_dump(mode="json"), status=201)

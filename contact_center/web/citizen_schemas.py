@@ -1,0 +1,153 @@
+"""Request and response models of the mobile-app API (they are its OpenAPI schemas)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from contact_center.services import citizen_cases as cases
+
+
+class RegisterIn(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=8, max_length=200)
+    name: str = Field(min_length=2, max_length=200)
+    document_type: str | None = Field(default=None, max_length=10, description="CC, CE, TI, PA, NIT...")
+    document_number: str | None = Field(default=None, max_length=30)
+    phone: str | None = Field(default=None, max_length=30)
+    data_consent: bool = Field(description="Accepts the privacy notice (Ley 1581 de 2012); must be true")
+
+
+class RegisterOut(BaseModel):
+    account_id: int
+    email: str
+    status: str
+
+
+class VerifyIn(BaseModel):
+    token: str = Field(min_length=8, max_length=200)
+
+
+class StatusOut(BaseModel):
+    status: str
+
+
+class LoginIn(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class AccountOut(BaseModel):
+    id: int
+    name: str
+    email: str
+
+
+class LoginOut(BaseModel):
+    token: str
+    account: AccountOut
+
+
+class TicketOut(BaseModel):
+    id: int
+    radicado: str
+    type: str
+    type_label: str
+    subject: str
+    channel: str
+    status: str
+    status_label: str
+    filed_at: datetime
+    due_date: date
+    updated_at: datetime
+    awaiting_citizen: bool = Field(description="A request for more information waits for the citizen")
+
+
+class ConversationOut(BaseModel):
+    id: int
+    channel: str
+    state: str
+    topic: str | None
+    ticket_id: int | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class CasesOut(BaseModel):
+    tickets: list[TicketOut]
+    conversations: list[ConversationOut]
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    kind: str
+    status: str | None
+    status_label: str | None
+    note: str | None
+
+
+class CaseOut(BaseModel):
+    ticket: TicketOut
+    description: str
+    public_answer: str | None
+    history: list[HistoryOut]
+    attachments: list[str]
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=20000)
+
+
+class AttachIn(BaseModel):
+    """Multipart: one or more `files` parts (PDF, images, text, office documents)."""
+
+    files: list[str] = Field(default_factory=list, description="the files, as multipart parts")
+
+
+def ticket_out(t: cases.TicketSummary) -> TicketOut:
+    return TicketOut(
+        id=t.id,
+        radicado=t.radicado,
+        type=t.pqrd_type,
+        type_label=t.pqrd_type_label,
+        subject=t.subject,
+        channel=t.channel,
+        status=t.status,
+        status_label=t.status_label,
+        filed_at=t.filed_at,
+        due_date=t.due_date,
+        updated_at=t.updated_at,
+        awaiting_citizen=t.awaiting_citizen,
+    )
+
+
+def cases_out(found: cases.Cases) -> CasesOut:
+    return CasesOut(
+        tickets=[ticket_out(t) for t in found.tickets],
+        conversations=[
+            ConversationOut(
+                id=c.id,
+                channel=c.channel,
+                state=c.state,
+                topic=c.topic,
+                ticket_id=c.ticket_id,
+                started_at=c.started_at,
+                ended_at=c.ended_at,
+            )
+            for c in found.conversations
+        ],
+    )
+
+
+def case_out(detail: cases.CaseDetail) -> CaseOut:
+    return CaseOut(
+        ticket=ticket_out(detail.ticket),
+        description=detail.description,
+        public_answer=detail.public_answer,
+        history=[
+            HistoryOut(at=e.at, kind=e.kind, status=e.status, status_label=e.status_label, note=e.note)
+            for e in detail.history
+        ],
+        attachments=detail.attachments,
+    )
