@@ -10,6 +10,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
+from channels.portal.pages import install_portal
 from contact_center.config import Settings
 from contact_center.domain.clock import Clock, SystemClock
 from contact_center.jobs.install import install_jobs
@@ -102,7 +103,7 @@ def _add_api(app: web.Application, table: ApiRoutes) -> None:
 
 def default_installers() -> list[Installer]:
     """Feature modules that plug into the app (routes, namespaces, background tasks)."""
-    return [_install_realtime, install_jobs, install_intake]
+    return [_install_realtime, install_jobs, install_intake, install_portal]
 
 
 def _install_realtime(app: web.Application) -> None:
