@@ -27,6 +27,7 @@ from contact_center.web import (
     pqrd_deadline,
     reports,
     system,
+    ticket_import,
     tickets,
 )
 from contact_center.web.api import ApiRoutes
@@ -55,6 +56,7 @@ API_ROUTES: list[ApiRoutes] = [
     officials.routes,
     system.api,
     reports.routes,
+    ticket_import.routes,
     pqrd_deadline.routes,
     tickets.routes,
     calendar_admin.routes,
