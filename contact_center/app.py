@@ -105,7 +105,13 @@ def _add_api(app: web.Application, table: ApiRoutes) -> None:
 
 def default_installers() -> list[Installer]:
     """Feature modules that plug into the app (routes, namespaces, background tasks)."""
-    return [_install_realtime, install_jobs, install_intake, install_portal]
+    return [_install_realtime, install_jobs, install_intake, install_portal, _install_voice]
+
+
+def _install_voice(app: web.Application) -> None:
+    from ivr.install import install_voice  # the 195 line: IVR host, Twilio webhooks, Asterisk
+
+    install_voice(app)
 
 
 def _install_realtime(app: web.Application) -> None:

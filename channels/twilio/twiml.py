@@ -1,0 +1,149 @@
+"""IVR actions -> TwiML, with the twilio library's `VoiceResponse`.
+
+Twilio has no es-CO text-to-speech voice: prompts are spoken in Latin-American Spanish with Amazon
+Polly's `Polly.Mia` (es-MX), the nearest neighbour to Pasto's Spanish among Twilio's voices
+(`Google.es-US-Standard-A` is the alternative; see the README). Recorded es-CO prompts replace a
+`Play` whose sound has a URL in `sounds`.
+
+Every `Gather` and `Record` posts back to a URL that carries the call's step (`?step=N`), so a
+retried webhook is recognised by the interpreter as a replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import VoiceResponse  # type: ignore[import-untyped]
+
+from ivr.flow import (
+    Action,
+    Enqueue,
+    Gather,
+    Hangup,
+    OfferCallback,
+    Play,
+    PromptAction,
+    Record,
+    Say,
+    SayDigits,
+    Transfer,
+)
+
+LANGUAGE = "es-MX"
+VOICE = "Polly.Mia"
+PREFIX = "/channels/twilio"
+# Twilio's own hold music, used until the city records its own.
+DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+
+
+@dataclass(frozen=True)
+class TwimlRenderer:
+    """Renders one batch of actions; `base_url` is PUBLIC_BASE_URL, which Twilio signs against."""
+
+    base_url: str
+    sounds: Mapping[str, str] = field(default_factory=lambda: {"musica_espera": DEFAULT_HOLD_MUSIC})
+
+    def url(self, hook: str, **query: int | str) -> str:
+        suffix = f"?{urlencode(query)}" if query else ""
+        return f"{self.base_url}{PREFIX}/{hook}{suffix}"
+
+    def render(self, actions: Sequence[Action], step: int, *, finished: bool) -> str:
+        response = VoiceResponse()
+        for action in actions:
+            self._add(response, action, step)
+        if finished and not any(isinstance(a, Hangup | Transfer) for a in actions):
+            response.hangup()
+        return str(response.to_xml(xml_declaration=True))
+
+    def leave(self) -> str:
+        """Take the caller out of the Twilio queue (an official accepted): the Enqueue action follows."""
+        response = VoiceResponse()
+        response.leave()
+        return str(response.to_xml(xml_declaration=True))
+
+    def hold(self) -> str:
+        response = VoiceResponse()
+        response.play(self.sounds.get("musica_espera", DEFAULT_HOLD_MUSIC))
+        return str(response.to_xml(xml_declaration=True))
+
+    def connect_official(self, official_id: int, prompt: str | None = None) -> str:
+        response = VoiceResponse()
+        if prompt:
+            _say(response, prompt)
+        dial = response.dial(action=self.url("dial-result"), method="POST")
+        dial.client(client_identity(official_id))
+        return str(response.to_xml(xml_declaration=True))
+
+    def _add(self, response: VoiceResponse, action: Action, step: int) -> None:
+        match action:
+            case Say() | Play() | SayDigits():
+                self._prompt(response, action)
+            case Gather():
+                self._prompts(self._gather(response, action, step), action.prompt)
+            case OfferCallback():
+                # Silence falls through to the hold music after it: no webhook unless a key is pressed.
+                gather = response.gather(
+                    input="dtmf", action=self.url("gather", step=step), method="POST",
+                    num_digits=1, timeout=action.timeout, language=LANGUAGE,
+                )  # fmt: skip
+                self._prompts(gather, action.prompt)
+            case Record():
+                self._prompts(response, action.prompt)
+                response.record(
+                    action=self.url("record", step=step), method="POST", max_length=action.max_seconds,
+                    finish_on_key=action.finish_on_key, play_beep=True, timeout=5,
+                    recording_status_callback=self.url("recording"), recording_status_callback_method="POST",
+                )  # fmt: skip
+            case Enqueue():
+                self._enqueue(response, action.queue)
+            case Transfer(target_kind="official"):
+                dial = response.dial(action=self.url("dial-result"), method="POST")
+                dial.client(client_identity(int(action.target)))
+            case Transfer():
+                self._enqueue(response, action.target)
+            case Hangup():
+                response.hangup()
+            case _:  # ScheduleCallback and host requests render nothing
+                pass
+
+    def _gather(self, response: VoiceResponse, action: Gather, step: int) -> VoiceResponse:
+        # A menu takes exactly one key; a number (a radicado) ends with its finish key or a pause.
+        fixed = action.min_digits == action.max_digits and not action.finish_on_key
+        return response.gather(
+            input="dtmf", action=self.url("gather", step=step), method="POST",
+            num_digits=action.max_digits if fixed else None,
+            finish_on_key=action.finish_on_key if not fixed else None,
+            timeout=action.timeout, action_on_empty_result=True, language=LANGUAGE,
+        )  # fmt: skip
+
+    def _enqueue(self, response: VoiceResponse, queue: str) -> None:
+        response.enqueue(
+            queue, action=self.url("queue-result"), method="POST",
+            wait_url=self.url("queue-wait"), wait_url_method="POST",
+        )  # fmt: skip
+
+    def _prompts(self, parent: VoiceResponse, prompts: Sequence[PromptAction]) -> None:
+        for prompt in prompts:
+            self._prompt(parent, prompt)
+
+    def _prompt(self, parent: VoiceResponse, prompt: PromptAction) -> None:
+        if isinstance(prompt, Say):
+            _say(parent, prompt.text)
+        elif isinstance(prompt, SayDigits):
+            say = parent.say(voice=VOICE, language=LANGUAGE)
+            say.say_as(" ".join(prompt.digits), interpret_as="digits")
+        elif prompt.sound in self.sounds:
+            parent.play(self.sounds[prompt.sound])
+        elif prompt.text:
+            _say(parent, prompt.text)
+
+
+def _say(parent: VoiceResponse, text: str) -> None:
+    parent.say(text, voice=VOICE, language=LANGUAGE)
+
+
+def client_identity(official_id: int) -> str:
+    """The Twilio Client identity of an official's softphone in the agent console."""
+    return f"official-{official_id}"

@@ -1,0 +1,259 @@
+"""The channel-neutral IVR host: one conversation per call, the flow's place persisted per step.
+
+Adapters (Twilio webhooks, the Asterisk FastAGI runner) translate provider callbacks into flow
+events and call `IvrHost`; the host loads the call's `FlowState` from its conversation row (locked),
+advances the pure interpreter, answers host requests (`Lookup`, `CheckHours`, `FilePqrd`) with the
+services, performs the side effects of `Enqueue`, `ScheduleCallback` and `Transfer`, stores the new
+state with what it rendered, logs the transitions, and hands back the actions to render. The caller
+commits; a restart between two webhooks loses nothing because the place lives in the database.
+
+A retried webhook (an event for an older step) changes nothing and gets back exactly the actions
+rendered the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from contact_center.domain.errors import NotFound
+from contact_center.persistence.models import CitizenIdentity, Conversation
+from contact_center.services.citizens import normalize_phone
+from contact_center.services.uow import UnitOfWork
+from ivr.answers import HostAnswers
+from ivr.callbacks import request_callback
+from ivr.flow import (
+    ACTIONS_JSON,
+    DEFAULT_FLOW_ID,
+    Action,
+    Advance,
+    CallerHangup,
+    CallStarted,
+    CheckHours,
+    Enqueue,
+    Event,
+    FilePqrd,
+    Flow,
+    FlowState,
+    Lookup,
+    ScheduleCallback,
+    Transfer,
+    advance,
+    new_call,
+)
+from ivr.queueing import CallQueue
+
+log = logging.getLogger(__name__)
+
+VOICE = "voice"
+Request = Lookup | CheckHours | FilePqrd
+
+
+@dataclass(frozen=True)
+class CallTurn:
+    """What to render now: `actions` (no host requests left) tagged with the call's `step`."""
+
+    conversation_id: int
+    step: int
+    actions: tuple[Action, ...]
+    finished: bool
+    replayed: bool = False
+    node: str = ""
+
+
+class UnknownCall(NotFound):
+    code = "unknown_call"
+
+
+class IvrHost:
+    """Runs the flows for every voice call, whatever the provider."""
+
+    def __init__(
+        self,
+        flows: dict[str, Flow],
+        answers: HostAnswers,
+        queue: CallQueue | None,
+        *,
+        flow_id: str = DEFAULT_FLOW_ID,
+    ) -> None:
+        if flow_id not in flows:
+            raise ValueError(f"IVR flow '{flow_id}' is not among the loaded flows {sorted(flows)}")
+        self.flows = flows
+        self.answers = answers
+        self.queue = queue
+        self.flow_id = flow_id
+
+    # -- the call's lifecycle -------------------------------------------------------------------
+    async def start(
+        self, uow: UnitOfWork, external_id: str, caller: str | None, *, provider: str
+    ) -> CallTurn:
+        """A new call (or the retried first webhook of one): create its conversation and greet."""
+        call = await self.find(uow, external_id)
+        if call is not None:
+            return _stored_turn(call, replayed=True)
+        call = Conversation(
+            channel=VOICE,
+            external_id=external_id,
+            state="open",
+            citizen_id=await _citizen_by_phone(uow, caller),
+            topic=f"Línea 195 ({provider})",
+            started_at=uow.clock.now(),
+        )
+        uow.session.add(call)
+        await uow.session.flush()
+        flow = self.flows[self.flow_id]
+        log.info("ivr_call_started", extra={"conversation_id": call.id, "provider": provider})
+        return await self._run(uow, call, flow, new_call(flow), CallStarted(caller), None)
+
+    async def send(self, uow: UnitOfWork, external_id: str, event: Event, *, step: int | None) -> CallTurn:
+        """Apply one caller or queue event; `step` is what the adapter rendered (None: current)."""
+        call = await self.require(uow, external_id)
+        state = _state(call)
+        return await self._run(uow, call, self.flows[state.flow_id], state, event, step)
+
+    async def current(self, uow: UnitOfWork, external_id: str) -> CallTurn:
+        """The last rendered actions again (a provider asking what to do without news)."""
+        return _stored_turn(await self.require(uow, external_id), replayed=True)
+
+    async def hung_up(self, uow: UnitOfWork, call: Conversation) -> None:
+        """The caller hung up: end the flow, close the conversation, leave the queue.
+
+        A call waiting for a callback stays queued: the caller asked to keep their turn.
+        """
+        state = _state(call)
+        if not state.finished:
+            await self._run(uow, call, self.flows[state.flow_id], state, CallerHangup(), None)
+        await self.close(uow, call)
+
+    async def close(self, uow: UnitOfWork, call: Conversation) -> None:
+        if call.ended_at is not None:
+            return
+        waiting = call.state == "queued"
+        callback = (call.flow_state or {}).get("callback", False)
+        call.ended_at = uow.clock.now()
+        if waiting and not callback:
+            call.state = "abandoned"
+            if self.queue is not None:
+                await self.queue.abandon(uow, call.id)
+        elif not callback:
+            call.state = "closed"
+        log.info("ivr_call_ended", extra={"conversation_id": call.id, "state": call.state})
+
+    # -- lookups --------------------------------------------------------------------------------
+    async def find(self, uow: UnitOfWork, external_id: str) -> Conversation | None:
+        query = (
+            select(Conversation)
+            .where(Conversation.channel == VOICE, Conversation.external_id == external_id)
+            .with_for_update()  # one webhook of a call at a time: steps apply in order
+        )
+        found: Conversation | None = (await uow.session.scalars(query)).first()
+        return found
+
+    async def require(self, uow: UnitOfWork, external_id: str) -> Conversation:
+        call = await self.find(uow, external_id)
+        if call is None:
+            raise UnknownCall("La llamada no existe.", external_id=external_id)
+        return call
+
+    # -- one event, with every host request it leads to ------------------------------------------
+    async def _run(
+        self,
+        uow: UnitOfWork,
+        call: Conversation,
+        flow: Flow,
+        state: FlowState,
+        event: Event,
+        step: int | None,
+    ) -> CallTurn:
+        result = advance(flow, state, event, step=step)
+        if result.replayed:
+            return _stored_turn(call, replayed=True)
+        rendered: list[Action] = []
+        while True:
+            _log_transitions(call, result)
+            rendered += [a for a in result.actions if not isinstance(a, Request)]
+            await self._side_effects(uow, call, result.actions)
+            request = next((a for a in result.actions if isinstance(a, Request)), None)
+            if request is None:
+                break
+            answer = await self._answer(uow, call, request, result.state.step)
+            result = advance(flow, result.state, answer)
+        _store(call, result.state, tuple(rendered))
+        return _stored_turn(call)
+
+    async def _answer(self, uow: UnitOfWork, call: Conversation, request: Request, step: int) -> Event:
+        if isinstance(request, Lookup):
+            return await self.answers.lookup(uow, request)
+        if isinstance(request, CheckHours):
+            return await self.answers.check_hours(uow, request)
+        return await self.answers.file(uow, call, request, step)
+
+    async def _side_effects(self, uow: UnitOfWork, call: Conversation, actions: tuple[Action, ...]) -> None:
+        for action in actions:
+            if isinstance(action, Enqueue):
+                call.state = "queued"
+                if self.queue is not None:
+                    await self.queue.enqueue(uow, call.id, action.queue)
+            elif isinstance(action, ScheduleCallback):
+                await request_callback(uow, call, action.queue, action.number)
+                call.flow_state = {**(call.flow_state or {}), "callback": True}
+            elif isinstance(action, Transfer) and action.target_kind == "official":
+                call.state = "active"
+                call.official_id = int(action.target) if action.target.isdigit() else call.official_id
+                call.answered_at = call.answered_at or uow.clock.now()
+            elif isinstance(action, Transfer) and self.queue is not None:
+                call.state = "queued"
+                await self.queue.enqueue(uow, call.id, action.target)
+
+
+def _state(call: Conversation) -> FlowState:
+    stored = call.flow_state or {}
+    return FlowState.model_validate(stored["state"])
+
+
+def _store(call: Conversation, state: FlowState, rendered: tuple[Action, ...]) -> None:
+    previous = call.flow_state or {}
+    call.flow_state = {
+        **previous,
+        "state": state.model_dump(mode="json"),
+        "rendered": ACTIONS_JSON.dump_python(rendered, mode="json"),
+    }
+
+
+def _stored_turn(call: Conversation, *, replayed: bool = False) -> CallTurn:
+    stored: dict[str, Any] = call.flow_state or {}
+    state = FlowState.model_validate(stored["state"])
+    actions = ACTIONS_JSON.validate_python(stored.get("rendered", []))
+    return CallTurn(call.id, state.step, actions, state.finished, replayed, state.node)
+
+
+def _log_transitions(call: Conversation, result: Advance) -> None:
+    for move in result.transitions:
+        log.info(
+            "ivr_transition",
+            extra={
+                "conversation_id": call.id,
+                "step": move.step,
+                "from": move.from_node,
+                "to": move.to_node,
+                "cause": move.cause,
+            },
+        )
+
+
+async def _citizen_by_phone(uow: UnitOfWork, caller: str | None) -> int | None:
+    """The citizen who owns this number already, if any (the same person across channels)."""
+    if not caller:
+        return None
+    try:
+        phone = normalize_phone(caller)
+    except Exception:  # a PBX extension or a withheld number: no citizen to recognise
+        return None
+    query = select(CitizenIdentity.citizen_id).where(
+        CitizenIdentity.kind == "phone", CitizenIdentity.value == phone
+    )
+    citizen_id: int | None = await uow.session.scalar(query)
+    return citizen_id

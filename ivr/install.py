@@ -1,0 +1,80 @@
+"""Plugs the 195 line into the app: flows loaded at start-up, the IVR host, the Twilio webhooks,
+the Asterisk adapters when configured, and the loop that dials queued callbacks.
+
+A flow file with an error stops `create_app` with the file and node named, before any call is taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from aiohttp import web
+
+from channels.twilio import webhooks as twilio_webhooks
+from contact_center.services.attachments import AttachmentStore
+from contact_center.web.keys import SETTINGS, UOW
+from ivr.answers import HostAnswers
+from ivr.callbacks import Dialer, dial_due_callbacks
+from ivr.flow import DEFAULT_FLOWS_DIR, load_flows
+from ivr.host import IvrHost
+from ivr.line import VOICE_LINE, VoiceLine
+from ivr.queueing import CallQueue
+
+log = logging.getLogger(__name__)
+CALLBACK_ROUND_SECONDS = 2.0
+
+T = TypeVar("T")
+QueueFactory = Callable[[web.Application], CallQueue | None]
+DialerFactory = Callable[[web.Application], Dialer | None]
+# Filled in by the modules that provide them (the router queue, the Twilio and Asterisk dialers).
+QUEUE_FACTORIES: list[QueueFactory] = []
+DIALER_FACTORIES: list[DialerFactory] = []
+
+
+def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> None:
+    flows = load_flows(flows_dir)  # FlowValidationError names file and node: the start stops here
+    twilio_webhooks.install(app)
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        queue = _first(QUEUE_FACTORIES, app)
+        answers = HostAnswers(
+            secret=settings.signing_key(),
+            base_url=settings.base_url,
+            store=AttachmentStore(settings.data_dir / "attachments"),
+        )
+        app[VOICE_LINE] = VoiceLine(IvrHost(flows, answers, queue), queue)
+        dialer = _first(DIALER_FACTORIES, app)
+        task = None
+        if queue is not None and dialer is not None:
+            task = asyncio.create_task(_dial_callbacks(app, queue, dialer), name="ivr-callbacks")
+        log.info("voice_line_ready", extra={"flows": sorted(flows), "router": queue is not None})
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.cleanup_ctx.append(lifetime)
+
+
+def _first(factories: list[Callable[[web.Application], T | None]], app: web.Application) -> T | None:
+    for factory in factories:
+        made = factory(app)
+        if made is not None:
+            return made
+    return None
+
+
+async def _dial_callbacks(app: web.Application, queue: CallQueue, dialer: Dialer) -> None:
+    while True:
+        try:
+            await dial_due_callbacks(app[UOW], queue, dialer)
+        except Exception:  # a database hiccup must not end the loop; the next round retries
+            log.exception("ivr_callback_round_failed")
+        await asyncio.sleep(CALLBACK_ROUND_SECONDS)

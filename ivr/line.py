@@ -1,0 +1,19 @@
+"""The 195 line as wired in one process: the IVR host and its queue, on an app key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from ivr.host import IvrHost
+from ivr.queueing import CallQueue
+
+
+@dataclass
+class VoiceLine:
+    host: IvrHost
+    queue: CallQueue | None
+
+
+VOICE_LINE = web.AppKey("voice_line", VoiceLine)
