@@ -9,6 +9,7 @@ import contact_center.persistence.citizen_models
 import contact_center.persistence.console_models
 import contact_center.persistence.import_models
 import contact_center.persistence.outbound_models
+import contact_center.persistence.routing_models
 import contact_center.persistence.voice_models  # noqa: F401
 from contact_center.persistence import legal_models, models  # noqa: F401
 from contact_center.persistence.base import Base
