@@ -17,19 +17,19 @@ from sqlalchemy import select
 
 from channels.portal import csrf, forms
 from channels.portal.formatting import FILTERS
-from channels.portal.status import AttemptLimiter, lookup
+from channels.portal.status import lookup
 from contact_center.domain.errors import DomainError
 from contact_center.domain.privacy import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
 from contact_center.persistence.models import Dependencia
 from contact_center.services import intake
-from contact_center.services.attachments import MAX_FILE_BYTES, MAX_FILES, AttachmentStore
+from contact_center.services.attachments import MAX_FILE_BYTES, MAX_FILES
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.multipart import read_form
+from contact_center.web.pqrd_support import attachment_store, limiter
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 TEMPLATES = web.AppKey("portal_templates", jinja2.Environment)
-LIMITER = web.AppKey("portal_status_limiter", AttemptLimiter)
 _HTML = "text/html"
 
 
@@ -42,7 +42,6 @@ def install_portal(app: web.Application) -> None:
     )
     env.filters.update(FILTERS)
     app[TEMPLATES] = env
-    app[LIMITER] = AttemptLimiter()
     app.router.add_get("/portal/pqrd", form_page)
     app.router.add_post("/portal/pqrd", submit_form)
     app.router.add_get("/portal/pqrd/consulta", status_page)
@@ -120,7 +119,7 @@ async def submit_form(request: web.Request) -> web.Response:
 async def file_from_portal(request: web.Request, filing: intake.Filing) -> intake.Intake:
     """File through the intake service (the one the API uses), commit, then queue the e-mail."""
     settings = request.app[SETTINGS]
-    store = AttachmentStore(settings.data_dir / "attachments")
+    store = attachment_store(request.app)
     async with request.app[UOW]() as uow:
         done = await intake.file_pqrd(
             uow, filing, secret=settings.signing_key(), store=store, base_url=settings.base_url
@@ -148,9 +147,10 @@ async def submit_status(request: web.Request) -> web.Response:
         error = "Escriba el número de radicado y el código de acceso."
         return render(request, "consulta.html", 400, values=values, error=error, case=None)
     try:
-        request.app[LIMITER].check(request.remote or "-")
         async with request.app[UOW]() as uow:
-            case = await lookup(uow, values["radicado"], code, request.app[SETTINGS].signing_key())
+            secret = request.app[SETTINGS].signing_key()
+            failures = limiter(request.app)
+            case = await lookup(uow, values["radicado"], code, secret, failures, request.remote or "-")
     except DomainError as exc:
         return render(request, "consulta.html", exc.status, values=values, error=exc.message, case=None)
     return render(request, "consulta.html", values=values, error=None, case=case)

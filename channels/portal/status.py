@@ -1,13 +1,12 @@
 """Following a PQRD on the portal: radicado + access code -> status, due date and public history.
 
-A wrong code and an unknown radicado get the same answer, and attempts are limited per client
-address, so the page cannot be used to discover radicados or guess codes.
+A wrong code and an unknown radicado get the same answer, and failed attempts count against the
+client address and the radicado in the same limiter as `GET /api/v1/pqrd/{radicado}` (Redis-backed
+when REDIS_URL is set), so neither the page nor the API can be used to find radicados or guess codes.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +15,7 @@ from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
 from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
 from contact_center.services import tickets
 from contact_center.services.uow import UnitOfWork
+from contact_center.web.ratelimit import FailureLimiter
 
 NOT_FOUND_MESSAGE = "No encontramos un radicado con ese número y código de acceso. Revise los dos datos."
 
@@ -46,8 +46,24 @@ _EVENT_LABELS = {
 }
 
 
-async def lookup(uow: UnitOfWork, radicado: str, access_code: str, secret: bytes) -> CaseStatus:
-    """The public view of a PQRD, or 404 `pqrd_not_found` (the same for a wrong code)."""
+async def lookup(
+    uow: UnitOfWork, radicado: str, access_code: str, secret: bytes, failures: FailureLimiter, client: str
+) -> CaseStatus:
+    """The public view of a PQRD, or 404 `pqrd_not_found` (the same for a wrong code); 429 when the
+    client or the radicado had too many failed attempts."""
+    keys = [f"ip:{client}", f"rad:{radicado[:30]}"]
+    if await failures.blocked(keys):
+        raise TooManyRequests(
+            "Demasiados intentos fallidos. Intente de nuevo en 15 minutos.", code="rate_limited"
+        )
+    try:
+        return await _lookup(uow, radicado, access_code, secret)
+    except NotFound:
+        await failures.record(keys)
+        raise
+
+
+async def _lookup(uow: UnitOfWork, radicado: str, access_code: str, secret: bytes) -> CaseStatus:
     try:
         ticket = await tickets.ticket_by_radicado(uow, radicado)
     except DomainError:
@@ -74,27 +90,3 @@ async def lookup(uow: UnitOfWork, radicado: str, access_code: str, secret: bytes
         public_answer=ticket.public_answer,
         history=history,
     )
-
-
-class AttemptLimiter:
-    """At most `limit` look-ups per client address in any `window` seconds (per process)."""
-
-    def __init__(self, limit: int = 10, window: float = 60.0, max_clients: int = 10_000) -> None:
-        self.limit = limit
-        self.window = window
-        self.max_clients = max_clients
-        self._seen: dict[str, deque[float]] = {}
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        if len(self._seen) >= self.max_clients:
-            self._seen.clear()  # bounded memory; a flood of addresses only resets the window
-        recent = self._seen.setdefault(client, deque())
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        if len(recent) >= self.limit:
-            raise TooManyRequests(
-                "Hizo demasiadas consultas seguidas. Espere un minuto e intente de nuevo.",
-                code="rate_limited",
-            )
-        recent.append(now)

@@ -21,22 +21,23 @@ from contact_center.services.citizen_accounts import CitizenPrincipal, Registrat
 from contact_center.services.tickets import Actor, append_event, notify_ticket
 from contact_center.web.api import ApiRoutes, Handler
 from contact_center.web.citizen_schemas import (
-    AccountOut,
-    AttachIn,
-    CaseOut,
-    CasesOut,
-    LoginIn,
-    LoginOut,
-    RegisterIn,
-    RegisterOut,
-    ReplyIn,
-    StatusOut,
-    VerifyIn,
+    AppAccountOut,
+    AppAttachIn,
+    AppCase,
+    AppCases,
+    AppLoginIn,
+    AppLoginOut,
+    AppRegisterIn,
+    AppRegisterOut,
+    AppReplyIn,
+    AppStatusOut,
+    AppVerifyIn,
     case_out,
     cases_out,
 )
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.multipart import read_form
+from contact_center.web.pqrd_support import attachment_store
 
 log = logging.getLogger(__name__)
 routes = ApiRoutes()
@@ -78,12 +79,12 @@ def _ticket_id(request: web.Request) -> int:
 
 @routes.post(
     "/api/v1/app/register",
-    body=RegisterIn,
-    responses={201: RegisterOut, 409: None},
+    body=AppRegisterIn,
+    responses={201: AppRegisterOut, 409: None},
     tags=TAGS,
     summary="Create a citizen account; a verification code goes to the email",
 )
-async def register(request: web.Request, body: RegisterIn) -> web.Response:
+async def register(request: web.Request, body: AppRegisterIn) -> web.Response:
     if not body.data_consent:
         raise InvalidInput(
             "Debe aceptar el aviso de privacidad para crear la cuenta.", code="data_consent_required"
@@ -98,42 +99,42 @@ async def register(request: web.Request, body: RegisterIn) -> web.Response:
     await request.app[JOBS].enqueue(
         accounts.VERIFICATION_MAIL_JOB, outbound_id, job_id=f"verify-mail:{outbound_id}"
     )
-    out = RegisterOut(account_id=registered.account_id, email=registered.email, status="verification_sent")
+    out = AppRegisterOut(account_id=registered.account_id, email=registered.email, status="verification_sent")
     return web.json_response(out.model_dump(), status=201)
 
 
 @routes.post(
     "/api/v1/app/verify-email",
-    body=VerifyIn,
-    responses={200: StatusOut},
+    body=AppVerifyIn,
+    responses={200: AppStatusOut},
     tags=TAGS,
     summary="Confirm the email with the code sent at sign-up",
 )
-async def verify_email(request: web.Request, body: VerifyIn) -> web.Response:
+async def verify_email(request: web.Request, body: AppVerifyIn) -> web.Response:
     async with request.app[UOW]() as uow:
         await accounts.verify_email(uow, body.token)
         await uow.commit()
-    return web.json_response(StatusOut(status="verified").model_dump())
+    return web.json_response(AppStatusOut(status="verified").model_dump())
 
 
 @routes.post(
     "/api/v1/app/login",
-    body=LoginIn,
-    responses={200: LoginOut, 401: None, 403: None},
+    body=AppLoginIn,
+    responses={200: AppLoginOut, 401: None, 403: None},
     tags=TAGS,
     summary="Log a citizen in; an unverified account gets 403 email_not_verified",
 )
-async def login(request: web.Request, body: LoginIn) -> web.Response:
+async def login(request: web.Request, body: AppLoginIn) -> web.Response:
     async with request.app[UOW]() as uow:
         session = await accounts.login(uow, body.email, body.password, accounts.DEFAULT_TOKEN_TTL)
     p = session.principal
-    out = LoginOut(token=session.token, account=AccountOut(id=p.account_id, name=p.name, email=p.email))
+    out = AppLoginOut(token=session.token, account=AppAccountOut(id=p.account_id, name=p.name, email=p.email))
     return web.json_response(out.model_dump())
 
 
 @routes.post(
     "/api/v1/app/logout",
-    responses={200: StatusOut, 401: None},
+    responses={200: AppStatusOut, 401: None},
     tags=TAGS,
     summary="Revoke the presented app token",
 )
@@ -141,7 +142,7 @@ async def login(request: web.Request, body: LoginIn) -> web.Response:
 async def logout(request: web.Request, citizen: CitizenPrincipal) -> web.Response:
     async with request.app[UOW]() as uow:
         await accounts.revoke(uow, request.headers["Authorization"][7:].strip())
-    return web.json_response(StatusOut(status="logged_out").model_dump())
+    return web.json_response(AppStatusOut(status="logged_out").model_dump())
 
 
 # -- cases ------------------------------------------------------------------------------------------
@@ -158,7 +159,7 @@ def _conditional(request: web.Request, etag: str, body: BaseModel) -> web.Respon
 
 @routes.get(
     "/api/v1/app/cases",
-    responses={200: CasesOut, 304: None, 401: None},
+    responses={200: AppCases, 304: None, 401: None},
     tags=TAGS,
     summary="The citizen's PQRDs and conversations on every channel; poll with If-None-Match",
 )
@@ -171,7 +172,7 @@ async def my_cases(request: web.Request, citizen: CitizenPrincipal) -> web.Respo
 
 @routes.get(
     CASE,
-    responses={200: CaseOut, 304: None, 401: None, 404: None},
+    responses={200: AppCase, 304: None, 401: None, 404: None},
     tags=TAGS,
     summary="One of the citizen's PQRDs with its public history",
 )
@@ -184,13 +185,13 @@ async def my_case(request: web.Request, citizen: CitizenPrincipal) -> web.Respon
 
 @routes.post(
     CASE + "/reply",
-    body=ReplyIn,
-    responses={200: CaseOut, 401: None, 404: None, 409: None},
+    body=AppReplyIn,
+    responses={200: AppCase, 401: None, 404: None, 409: None},
     tags=TAGS,
     summary="Answer a request for more information; the legal clock runs again (art. 17)",
 )
 @citizen_only
-async def reply(request: web.Request, citizen: CitizenPrincipal, body: ReplyIn) -> web.Response:
+async def reply(request: web.Request, citizen: CitizenPrincipal, body: AppReplyIn) -> web.Response:
     async with request.app[UOW]() as uow:
         ticket = await cases.reply_to_request(uow, citizen, _ticket_id(request), body.text)
         await uow.commit()
@@ -200,21 +201,21 @@ async def reply(request: web.Request, citizen: CitizenPrincipal, body: ReplyIn) 
 
 @routes.post(
     CASE + "/attachments",
-    body=AttachIn,
+    body=AppAttachIn,
     multipart=True,
-    responses={201: CaseOut, 401: None, 404: None, 409: None, 413: None, 415: None},
+    responses={201: AppCase, 401: None, 404: None, 409: None, 413: None, 415: None},
     tags=TAGS,
     summary="Add files to one of the citizen's open PQRDs (multipart field `files`)",
 )
 @citizen_only
 async def attach(
-    request: web.Request, citizen: CitizenPrincipal, body: AttachIn | None = None
+    request: web.Request, citizen: CitizenPrincipal, body: AppAttachIn | None = None
 ) -> web.Response:
     form = await read_form(request)
     if not form.files:
         raise InvalidInput("Adjunte al menos un archivo en el campo «files».", code="no_files")
     checked = attachments.check_uploads(form.files)
-    store = attachments.AttachmentStore(request.app[SETTINGS].data_dir / "attachments")
+    store = attachment_store(request.app)
     async with request.app[UOW]() as uow:
         ticket = await cases.own_open_ticket(uow, citizen, _ticket_id(request))
         rows = await attachments.store_attachments(uow, store, ticket.id, checked)

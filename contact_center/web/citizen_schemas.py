@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from contact_center.services import citizen_cases as cases
 
 
-class RegisterIn(BaseModel):
+class AppRegisterIn(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=8, max_length=200)
     name: str = Field(min_length=2, max_length=200)
@@ -19,37 +19,37 @@ class RegisterIn(BaseModel):
     data_consent: bool = Field(description="Accepts the privacy notice (Ley 1581 de 2012); must be true")
 
 
-class RegisterOut(BaseModel):
+class AppRegisterOut(BaseModel):
     account_id: int
     email: str
     status: str
 
 
-class VerifyIn(BaseModel):
+class AppVerifyIn(BaseModel):
     token: str = Field(min_length=8, max_length=200)
 
 
-class StatusOut(BaseModel):
+class AppStatusOut(BaseModel):
     status: str
 
 
-class LoginIn(BaseModel):
+class AppLoginIn(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=200)
 
 
-class AccountOut(BaseModel):
+class AppAccountOut(BaseModel):
     id: int
     name: str
     email: str
 
 
-class LoginOut(BaseModel):
+class AppLoginOut(BaseModel):
     token: str
-    account: AccountOut
+    account: AppAccountOut
 
 
-class TicketOut(BaseModel):
+class AppTicket(BaseModel):
     id: int
     radicado: str
     type: str
@@ -64,7 +64,7 @@ class TicketOut(BaseModel):
     awaiting_citizen: bool = Field(description="A request for more information waits for the citizen")
 
 
-class ConversationOut(BaseModel):
+class AppConversation(BaseModel):
     id: int
     channel: str
     state: str
@@ -74,12 +74,12 @@ class ConversationOut(BaseModel):
     ended_at: datetime | None
 
 
-class CasesOut(BaseModel):
-    tickets: list[TicketOut]
-    conversations: list[ConversationOut]
+class AppCases(BaseModel):
+    tickets: list[AppTicket]
+    conversations: list[AppConversation]
 
 
-class HistoryOut(BaseModel):
+class AppHistoryEntry(BaseModel):
     at: datetime
     kind: str
     status: str | None
@@ -87,26 +87,26 @@ class HistoryOut(BaseModel):
     note: str | None
 
 
-class CaseOut(BaseModel):
-    ticket: TicketOut
+class AppCase(BaseModel):
+    ticket: AppTicket
     description: str
     public_answer: str | None
-    history: list[HistoryOut]
+    history: list[AppHistoryEntry]
     attachments: list[str]
 
 
-class ReplyIn(BaseModel):
+class AppReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=20000)
 
 
-class AttachIn(BaseModel):
+class AppAttachIn(BaseModel):
     """Multipart: one or more `files` parts (PDF, images, text, office documents)."""
 
     files: list[str] = Field(default_factory=list, description="the files, as multipart parts")
 
 
-def ticket_out(t: cases.TicketSummary) -> TicketOut:
-    return TicketOut(
+def ticket_out(t: cases.TicketSummary) -> AppTicket:
+    return AppTicket(
         id=t.id,
         radicado=t.radicado,
         type=t.pqrd_type,
@@ -122,11 +122,11 @@ def ticket_out(t: cases.TicketSummary) -> TicketOut:
     )
 
 
-def cases_out(found: cases.Cases) -> CasesOut:
-    return CasesOut(
+def cases_out(found: cases.Cases) -> AppCases:
+    return AppCases(
         tickets=[ticket_out(t) for t in found.tickets],
         conversations=[
-            ConversationOut(
+            AppConversation(
                 id=c.id,
                 channel=c.channel,
                 state=c.state,
@@ -140,13 +140,13 @@ def cases_out(found: cases.Cases) -> CasesOut:
     )
 
 
-def case_out(detail: cases.CaseDetail) -> CaseOut:
-    return CaseOut(
+def case_out(detail: cases.CaseDetail) -> AppCase:
+    return AppCase(
         ticket=ticket_out(detail.ticket),
         description=detail.description,
         public_answer=detail.public_answer,
         history=[
-            HistoryOut(at=e.at, kind=e.kind, status=e.status, status_label=e.status_label, note=e.note)
+            AppHistoryEntry(at=e.at, kind=e.kind, status=e.status, status_label=e.status_label, note=e.note)
             for e in detail.history
         ],
         attachments=detail.attachments,

@@ -175,7 +175,9 @@ async def test_the_status_page_answers_the_same_for_a_wrong_code_and_an_unknown_
     assert answers[0] == answers[1] and answers[0][0] == 404
 
 
-async def test_the_status_page_limits_attempts_per_client(seeded: TestClient[Any, Any]) -> None:
+async def test_the_status_page_refuses_a_client_after_ten_failed_attempts(
+    seeded: TestClient[Any, Any],
+) -> None:
     token = await open_form(seeded, "/portal/pqrd/consulta")
     statuses = []
     for _ in range(12):
