@@ -16,6 +16,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from contact_center.domain.errors import DomainError, InvalidInput
 from contact_center.persistence.models import Attachment
@@ -140,7 +141,8 @@ def _is_text(data: bytes) -> bool:
 
 def safe_filename(name: str) -> str:
     """The base name only, NFC, without control or path characters, at most 255 bytes."""
-    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    # Some clients percent-encode the name (aiohttp sends "..%2Ffoto.pdf"): decode, then cut the path.
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", unquote(name or "")))[-1]
     base = _UNSAFE_NAME.sub("_", base).strip(" .")
     if not base:
         base = "adjunto"

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from contact_center.services.attachments import MAX_FILES
 from contact_center.web.api import ErrorBody, RouteSpec
 
 _REF = "#/components/schemas/{model}"
@@ -129,13 +130,40 @@ def _error_statuses(spec: RouteSpec) -> list[int]:
 
 
 def _multipart_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "payload": {"type": "string", "description": f"{model.__name__} as JSON"},
-            "files": {
-                "type": "array",
-                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
-            },
-        },
+    """The same fields as flat form fields (a nested model's as `parent.child`, lists as repeated
+    fields), plus the `files` parts."""
+    schema = model.model_json_schema()
+    defs = schema.get("$defs", {})
+    properties: dict[str, Any] = {}
+    for name, prop in schema.get("properties", {}).items():
+        target = _resolved(prop, defs)
+        if target.get("type") == "object" and "properties" in target:
+            for sub, sub_prop in target["properties"].items():
+                properties[f"{name}.{sub}"] = _inlined(sub_prop, defs)
+        else:
+            properties[name] = _inlined(prop, defs)
+    properties["files"] = {
+        "type": "array",
+        "maxItems": MAX_FILES,
+        "items": {"type": "string", "contentMediaType": "application/octet-stream"},
     }
+    required = [n for n in schema.get("required", []) if n in properties]
+    return {"type": "object", "properties": properties, "required": required}
+
+
+def _resolved(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """Follow a `$ref`, or the non-null branch of an optional (`anyOf [X, null]`)."""
+    if "$ref" in node:
+        return _resolved(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    options = [o for o in node.get("anyOf", []) if o.get("type") != "null"]
+    return _resolved(options[0], defs) if len(options) == 1 else node
+
+
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inlined(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inlined(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inlined(v, defs) for v in node]
+    return node

@@ -257,12 +257,13 @@ async def download_attachment(request: web.Request, query: DownloadQuery) -> web
         )
         if found is None or found.ticket_id != ticket.id:
             raise NotFound("No encontramos ese archivo en el radicado.")
-    data = await attachment_store(request.app).read(found.sha256)
+        sha256, content_type, filename = found.sha256, found.content_type, found.filename
+    data = await attachment_store(request.app).read(sha256)
     return web.Response(
         body=data,
-        content_type=found.content_type,
+        content_type=content_type,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(found.filename)}",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(filename)}",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox; default-src 'none'",
             "Cache-Control": "private, no-store",

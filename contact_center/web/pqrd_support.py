@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import Gauge
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -42,7 +43,7 @@ async def read_multipart(request: web.Request, model: type[M]) -> tuple[M, list[
                 uploads.append(Upload(part.filename, await _read(part, MAX_FILE_BYTES, part.filename)))
             else:
                 _put(fields, part.name or "", (await _read(part, MAX_TEXT_FIELD, None)).decode("utf-8"))
-    except (ValueError, AssertionError, UnicodeDecodeError) as exc:
+    except (ValueError, AssertionError, UnicodeDecodeError, LookupError, HttpProcessingError) as exc:
         raise InvalidInput("El formulario multipart no es válido.", code="invalid_multipart") from exc
     return parse_model(model, fields), uploads
 
