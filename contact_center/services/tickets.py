@@ -15,7 +15,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from hashlib import sha256
 from typing import Any, Literal
@@ -36,11 +36,13 @@ from contact_center.domain.legal_clock import (
 )
 from contact_center.domain.tickets import (
     STATUS_LABELS,
+    ChainLink,
     TicketStatus,
     check_transition,
     event_hash,
     format_radicado,
     parse_radicado,
+    verify_chain,
 )
 from contact_center.persistence.models import (
     BusinessClosure,
@@ -481,6 +483,47 @@ async def ticket_events(uow: UnitOfWork, ticket_id: int) -> list[TicketEvent]:
     )
     return list(rows.all())
 
+
+
+@dataclass(frozen=True)
+class BrokenChain:
+    """The first event of a ticket whose hash does not match what is stored: tampering."""
+
+    ticket_id: int
+    radicado: str
+    seq: int
+    event_id: int
+
+
+@dataclass
+class ChainReport:
+    tickets: int = 0
+    events: int = 0
+    broken: list[BrokenChain] = field(default_factory=list)
+
+
+async def verify_chains(uow: UnitOfWork, radicado: str | None = None) -> ChainReport:
+    """Recompute the hash chain of one ticket (or of all, streamed in order) from the stored rows."""
+    query = select(TicketEvent, Ticket.radicado).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+    if radicado is not None:
+        query = query.where(Ticket.id == (await ticket_by_radicado(uow, radicado)).id)
+    query = query.order_by(TicketEvent.ticket_id, TicketEvent.seq).execution_options(yield_per=1000)
+    report = ChainReport()
+    current: int | None = None
+    prev_hash: str | None = None
+    broken_ticket = False
+    async for event, number in await uow.session.stream(query):
+        if event.ticket_id != current:
+            current, prev_hash, broken_ticket = event.ticket_id, None, False
+            report.tickets += 1
+        report.events += 1
+        if broken_ticket:
+            continue
+        if verify_chain([ChainLink(event_payload(event), event.hash)], prev_hash) is not None:
+            report.broken.append(BrokenChain(event.ticket_id, number, event.seq, event.id))
+            broken_ticket = True
+        prev_hash = event.hash
+    return report
 
 from contact_center.services.ticket_actions import (  # noqa: E402  (re-export; they import this module)
     answer,
