@@ -74,7 +74,11 @@ def resolve(job: str) -> JobFunction:
     module_name, sep, name = job.partition(":")
     if not sep or not module_name or not name:
         raise ValueError(f"job must be 'module:function', got {job!r}")
-    target: Any = getattr(importlib.import_module(module_name), name, None)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"job {job!r}: module cannot be imported ({exc})") from exc
+    target: Any = getattr(module, name, None)
     if target is None or not callable(target):
         raise ValueError(f"{job!r} is not a function")
     fn: JobFunction = target

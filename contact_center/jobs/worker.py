@@ -49,11 +49,45 @@ def run_worker(settings: Settings) -> int:
         daemon=True,
     )
     driver.start()
-    # SimpleWorker runs jobs in this process, so the job context (database pool, notifier) is
-    # built once and reused instead of once per forked work horse.
-    worker = SimpleWorker(queues, connection=connection)
     try:
-        worker.work(with_scheduler=True)
+        _work_until_stopped(queues, connection)
     finally:
         stop.set()
     return 0
+
+
+def _work_until_stopped(queues: list[Queue], connection: Redis) -> None:
+    """Run an RQ worker; when Redis goes away under it, wait for Redis and start a new one.
+
+    RQ's own loop retries a lost connection while it waits for a job, but quits when Redis fails
+    in the middle of a job's bookkeeping; production must not need a person to restart it.
+    """
+    while True:
+        # SimpleWorker runs jobs in this process, so the job context (database pool, notifier) is
+        # built once and reused instead of once per forked work horse.
+        worker = SimpleWorker(queues, connection=connection)
+        try:
+            worker.work(with_scheduler=True)
+        except RedisError:
+            log.warning("worker_lost_redis", exc_info=True)
+        if _stop_requested(worker):
+            return
+        log.warning("worker_restarting")
+        if not _wait_for_redis(connection, worker):
+            return
+
+
+def _stop_requested(worker: SimpleWorker) -> bool:
+    """Whether SIGINT/SIGTERM asked this worker to stop (RQ records when, whether busy or idle)."""
+    return getattr(worker, "_shutdown_requested_date", None) is not None
+
+
+def _wait_for_redis(connection: Redis, worker: SimpleWorker) -> bool:
+    """Wait until Redis answers (True), or until a stop is requested meanwhile (False)."""
+    while not _stop_requested(worker):
+        try:
+            connection.ping()
+            return True
+        except RedisError:
+            time.sleep(1)
+    return False
