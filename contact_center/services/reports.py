@@ -301,7 +301,7 @@ class _Answer:
     channel: str
     dependencia_id: int
     answered_at: datetime
-    data: dict[str, Any] | None
+    access_denied: bool | None
 
 
 async def _answered(uow: UnitOfWork, filters: list[ColumnElement[bool]]) -> list[_Answer]:
@@ -314,7 +314,7 @@ async def _answered(uow: UnitOfWork, filters: list[ColumnElement[bool]]) -> list
             Ticket.channel,
             Ticket.dependencia_id,
             TicketEvent.at,
-            TicketEvent.data,
+            _access_denied(),
         )
         .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
         .where(TicketEvent.to_status == TicketStatus.RESPONDIDO.value, *filters)
@@ -322,8 +322,10 @@ async def _answered(uow: UnitOfWork, filters: list[ColumnElement[bool]]) -> list
     return [_Answer(*row) for row in (await uow.session.execute(stmt)).all()]
 
 
-def _denied(data: dict[str, Any] | None) -> bool:
-    return bool((data or {}).get("access_denied"))
+def _access_denied() -> ColumnElement[bool]:
+    # Only the flag: the answer event's data also holds the whole answer text.
+    flag: ColumnElement[bool] = TicketEvent.data["access_denied"].as_boolean()
+    return flag
 
 
 def _add_answers(
@@ -344,7 +346,7 @@ def _add_answers(
         }
         for dim, key in keys.items():
             groups[dim].setdefault(key, Figures()).add_answer(
-                days, answered_on <= a.due_date, _denied(a.data)
+                days, answered_on <= a.due_date, bool(a.access_denied)
             )
 
 
@@ -356,26 +358,22 @@ async def _transparency(
     dependencias: dict[int, Dependencia],
 ) -> Transparency:
     """Requests for public information (Ley 1712 art. 11 lit. h; Decreto 103 de 2015 art. 52)."""
-    answer = (
-        select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.data)
-        .where(TicketEvent.to_status == TicketStatus.RESPONDIDO.value)
-        .subquery()
-    )
+    answered = (TicketEvent.ticket_id == Ticket.id) & (TicketEvent.to_status == TicketStatus.RESPONDIDO.value)
     stmt = (
         select(
             Ticket.radicado,
             Ticket.received_on,
             Ticket.dependencia_id,
             Ticket.status,
-            answer.c.at,
-            answer.c.data,
+            TicketEvent.at,
+            _access_denied(),
         )
-        .outerjoin(answer, answer.c.ticket_id == Ticket.id)
+        .outerjoin(TicketEvent, answered)
         .where(*filters, Ticket.pqrd_type == INFORMATION_REQUEST.value)
         .order_by(Ticket.received_on, Ticket.radicado)
     )
     requests = []
-    for radicado, received_on, dep_id, status, at, data in (await uow.session.execute(stmt)).all():
+    for radicado, received_on, dep_id, status, at, denied in (await uow.session.execute(stmt)).all():
         answered_on = bogota_date(at) if at is not None else None
         requests.append(
             InformationRequest(
@@ -388,7 +386,7 @@ async def _transparency(
                     calendar.business_days_between(received_on, answered_on) if answered_on else None
                 ),
                 forwarded=status == TicketStatus.TRASLADADO.value,
-                access_denied=_denied(data),
+                access_denied=bool(denied),
             )
         )
     days = [r.response_days for r in requests if r.response_days is not None]
