@@ -1,0 +1,164 @@
+"""Citizens hear about their PQRD by e-mail (a real local SMTP server) and SMS (Twilio's REST client
+against a local stand-in of api.twilio.com), and every notice stays as evidence."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from contact_center.config import Settings
+from contact_center.domain.clock import FakeClock
+from contact_center.persistence.models import Citizen, CitizenIdentity, Ticket
+from contact_center.persistence.outbound_models import OutboundMessage
+from contact_center.services import ticket_actions
+from contact_center.services.seed import seed_demo
+from contact_center.services.tickets import Actor
+from contact_center.web.keys import UOW
+from tests.conftest import AppFactory
+from tests.integration.escalation_support import eventually, file_salud_ticket, official_id
+from tests.support.server import free_port
+
+SID = "AC00000000000000000000000000000001"
+PHONE = "+573001234567"
+EMAIL = "ana.perez@example.co"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[tuple[list[dict[str, Any]], str]]:
+    """A stand-in for Twilio's Messages resource that records what the client POSTs."""
+    posted: list[dict[str, Any]] = []
+
+    async def create(request: web.Request) -> web.Response:
+        form = dict(await request.post())
+        posted.append(
+            {"account": request.match_info["sid"], "auth": request.headers.get("Authorization"), **form}
+        )
+        body = {
+            "sid": f"SM{len(posted):032d}",
+            "status": "queued",
+            "to": form.get("To"),
+            "from": form.get("From"),
+        }
+        return web.json_response(body, status=201)
+
+    app = web.Application()
+    app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", create)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield posted, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def _citizen(uows: Any) -> int:
+    async with uows() as uow:
+        citizen = Citizen(name="Ana Pérez", created_at=uow.clock.now())
+        uow.session.add(citizen)
+        await uow.session.flush()
+        for kind, value in (("email", EMAIL), ("phone", PHONE)):
+            uow.session.add(
+                CitizenIdentity(citizen_id=citizen.id, kind=kind, value=value, created_at=uow.clock.now())
+            )
+        await uow.commit()
+        return citizen.id
+
+
+async def test_a_citizen_gets_status_notices_by_email_and_sms_recorded_as_sent(
+    make_client: AppFactory,
+    make_settings: Callable[..., Settings],
+    clock: FakeClock,
+    smtp: tuple[Inbox, int],
+    twilio: tuple[list[dict[str, Any]], str],
+) -> None:
+    inbox, smtp_port = smtp
+    posted, api_base = twilio
+    settings = make_settings(
+        escalation_sweep_seconds=0.05,
+        jobs_retry_base_seconds=0.01,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        twilio_account_sid=SID,
+        twilio_auth_token="test-token",
+        twilio_from_number="+15005550006",
+        twilio_api_base=api_base,
+    )
+    client = await make_client(settings)
+    uows = client.app[UOW]
+    async with uows() as uow:
+        await seed_demo(uow)
+    citizen = await _citizen(uows)
+    agent = await official_id(uows, "agente2@demo.pasto.gov.co")
+    ticket_id = await file_salud_ticket(uows, agent, citizen_id=citizen, notify_by_email=True)
+    async with uows() as uow:
+        ticket = await uow.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        await ticket_actions.request_completion(
+            uow, ticket, Actor("official", agent), reason="Adjunte la fórmula médica vigente."
+        )
+        await uow.commit()
+
+    async def all_sent() -> bool:
+        async with uows() as uow:
+            statuses = (
+                await uow.session.scalars(
+                    select(OutboundMessage.status).where(OutboundMessage.ticket_id == ticket_id)
+                )
+            ).all()
+        return len(statuses) == 6 and set(statuses) == {"sent"}  # asignado, en trámite, suspendido × 2
+
+    await eventually(all_sent, what="six notices sent")
+    mails = [body for rcpt, body in inbox.messages if rcpt == [EMAIL]]
+    assert len(mails) == 3
+    assert any("complete su petici" in m and "rmula m" in m for m in mails)
+    assert len(posted) == 3 and {p["To"] for p in posted} == {PHONE}
+    assert all(p["account"] == SID and p["From"] == "+15005550006" for p in posted)
+    assert any("Suspendido" in p["Body"] for p in posted)
+
+
+async def test_an_anonymous_pqrd_without_contact_gets_its_answer_published_not_sent(
+    make_client: AppFactory, make_settings: Callable[..., Settings], clock: FakeClock
+) -> None:
+    client = await make_client(make_settings(escalation_sweep_seconds=0.05))
+    uows = client.app[UOW]
+    async with uows() as uow:
+        await seed_demo(uow)
+    agent = await official_id(uows, "agente2@demo.pasto.gov.co")
+    ticket_id = await file_salud_ticket(uows, agent)
+    async with uows() as uow:
+        ticket = await uow.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        await ticket_actions.answer(uow, ticket, Actor("official", agent), text="La entrega será el lunes.")
+        await uow.commit()
+    await asyncio.sleep(0.2)
+    async with uows() as uow:
+        ticket = await uow.session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.public_answer == "La entrega será el lunes."
+        sent = (
+            await uow.session.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == ticket_id))
+        ).all()
+    assert sent == []
