@@ -1,0 +1,270 @@
+"""The AMI mirror: Asterisk's view of calls applied to conversations, call events and statistics.
+
+Typed events (`channels.asterisk.events`) are buffered and applied in batches, one transaction per
+batch, so a burst of thousands of events costs a few statements rather than one transaction each:
+
+- a conversation per call, keyed by the channel's linkedid (the IVR runner uses the same key);
+- a `call_events` row per event, keyed by the event's `.key`: a replayed event adds nothing and
+  changes nothing, since only new events move states and figures;
+- the conversation's state: queued on QueueCallerJoin, active (answered_at) on AgentConnect,
+  abandoned on QueueCallerAbandon, ended on the hang-up of the call's first channel;
+- per-queue, per-day figures in `voice_queue_stats` (joined, answered, abandoned, wait, talk).
+
+After every (re)connect `resync` rebuilds what may have been missed from `core_show_channels()`
+(calls that ended while the link was down are closed) and puts officials' queue membership and
+pause state in step with their presence (`reconcile_members`, also run periodically).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from channels.asterisk.events import (
+    AgentCompleted,
+    AgentConnected,
+    CallerAbandoned,
+    CallerJoinedQueue,
+    CallEvent,
+    ChannelEvent,
+    ChannelHungUp,
+    MemberEvent,
+    OriginateResult,
+)
+from channels.asterisk.snapshots import ChannelSnapshot
+from contact_center.domain.calendar import bogota_date
+from contact_center.persistence.models import CallEvent as CallEventRow
+from contact_center.persistence.models import Conversation
+from contact_center.persistence.voice_models import VoiceCallback, VoiceQueueStats
+from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+VOICE = "voice"
+TOPIC = "Línea 195 (asterisk)"
+_ENDED = frozenset({"closed", "abandoned"})
+
+
+@dataclass
+class _Figures:
+    joined: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    wait_seconds: int = 0
+    talk_seconds: int = 0
+
+
+@dataclass
+class MirrorStats:
+    received: int = 0
+    applied: int = 0  # new events written
+    duplicates: int = 0
+    batches: int = 0
+    member_events: int = 0
+
+
+@dataclass
+class AmiMirror:
+    """The AMI event sink: `client.subscribe(mirror)`; `client(on_reconnected=mirror.resync)`."""
+
+    uows: UnitOfWorkFactory
+    batch_size: int = 500
+    stats: MirrorStats = field(default_factory=MirrorStats)
+    _pending: list[CallEvent] = field(default_factory=list)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def __call__(self, event: CallEvent) -> None:
+        self.stats.received += 1
+        if isinstance(event, MemberEvent):
+            self.stats.member_events += 1  # membership is reconciled from presence, not mirrored
+            return
+        self._pending.append(event)
+        if len(self._pending) >= self.batch_size:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Apply the buffered events in one transaction (the AMI pump also calls this when idle)."""
+        async with self._lock:  # the pump and the idle timer flush; batches apply one at a time
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            async with self.uows() as uow:
+                await _apply(uow, batch, self.stats)
+                await uow.commit()
+            self.stats.batches += 1
+
+    async def run_flusher(self, every_s: float = 0.1) -> None:
+        """Flush what a quiet line left in the buffer; run as a background task."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await self.flush()
+            except Exception:  # the next round retries with newer events; these are logged
+                log.exception("ami_mirror_flush_failed")
+
+    async def resync(self, client: Any) -> None:
+        """After a (re)connect: close calls that ended unseen, then reconcile queue members."""
+        await self.flush()
+        channels = await client.core_show_channels()
+        async with self.uows() as uow:
+            closed = await close_vanished_calls(uow, channels)
+            await uow.commit()
+        log.info("ami_resync", extra={"live_channels": len(channels), "closed": closed})
+        from channels.asterisk.members import reconcile_members
+
+        await reconcile_members(client, self.uows)
+
+
+async def _apply(uow: UnitOfWork, batch: list[CallEvent], stats: MirrorStats) -> None:
+    fresh = _unique(batch)
+    calls = await _conversations(uow, fresh)
+    known = await _known_keys(uow, calls, fresh)
+    rows: list[dict[str, Any]] = []
+    figures: dict[tuple[str, date], _Figures] = defaultdict(_Figures)
+    for event in fresh:
+        if isinstance(event, OriginateResult):
+            await _originated(uow, event)
+            continue
+        if not isinstance(event, ChannelEvent):
+            continue
+        call = calls[event.linkedid]
+        if (call.id, event.key) in known:
+            stats.duplicates += 1
+            continue
+        rows.append(_row(call.id, event))
+        _move(call, event, figures)
+    stats.duplicates += len(batch) - len(fresh)
+    if rows:
+        await uow.session.execute(insert(CallEventRow), rows)
+    await _add_figures(uow, figures)
+    stats.applied += len(rows)
+
+
+def _unique(batch: list[CallEvent]) -> list[CallEvent]:
+    seen: set[str] = set()
+    fresh = []
+    for event in batch:
+        if event.key not in seen:
+            seen.add(event.key)
+            fresh.append(event)
+    return fresh
+
+
+async def _conversations(uow: UnitOfWork, events: list[CallEvent]) -> dict[str, Conversation]:
+    first: dict[str, ChannelEvent] = {}
+    for event in events:
+        if isinstance(event, ChannelEvent):
+            first.setdefault(event.linkedid, event)
+    if not first:
+        return {}
+    query = select(Conversation).where(
+        Conversation.channel == VOICE, Conversation.external_id.in_(list(first))
+    )
+    calls = {c.external_id: c for c in (await uow.session.scalars(query)).all()}
+    for linkedid, opener in first.items():
+        if linkedid not in calls:
+            call = Conversation(channel=VOICE, external_id=linkedid, state="open", topic=TOPIC,
+                                started_at=_at(opener, uow))  # fmt: skip
+            uow.session.add(call)
+            calls[linkedid] = call
+    await uow.session.flush()
+    return calls
+
+
+async def _known_keys(
+    uow: UnitOfWork, calls: dict[str, Conversation], events: list[CallEvent]
+) -> set[tuple[int, str]]:
+    keys = [e.key for e in events if isinstance(e, ChannelEvent)]
+    if not keys:
+        return set()
+    ids = [c.id for c in calls.values()]
+    query = select(CallEventRow.conversation_id, CallEventRow.dedup_key).where(
+        CallEventRow.conversation_id.in_(ids), CallEventRow.dedup_key.in_(keys)
+    )
+    return {(row[0], row[1]) for row in (await uow.session.execute(query)).all()}
+
+
+def _row(conversation_id: int, event: ChannelEvent) -> dict[str, Any]:
+    data = {"uniqueid": event.uniqueid, "channel": event.channel}
+    queue = getattr(event, "queue", None)
+    if queue:
+        data["queue"] = queue
+    return {"conversation_id": conversation_id, "kind": type(event).__name__, "dedup_key": event.key[:120],
+            "data": data, "at": _stamp(event)}  # fmt: skip
+
+
+def _move(call: Conversation, event: ChannelEvent, figures: dict[tuple[str, date], _Figures]) -> None:
+    at = _stamp(event)
+    match event:
+        case CallerJoinedQueue():
+            figures[(event.queue, bogota_date(at))].joined += 1
+            if call.state in {"open", "queued"}:
+                call.state = "queued"
+        case AgentConnected():
+            day = figures[(event.queue, bogota_date(at))]
+            day.answered += 1
+            day.wait_seconds += event.hold_time
+            if call.state not in _ENDED:
+                call.state, call.answered_at = "active", call.answered_at or at
+        case CallerAbandoned():
+            figures[(event.queue, bogota_date(at))].abandoned += 1
+            call.state, call.ended_at = "abandoned", call.ended_at or at
+        case AgentCompleted():
+            figures[(event.queue, bogota_date(at))].talk_seconds += event.talk_time
+        case ChannelHungUp() if event.uniqueid == event.linkedid:
+            call.ended_at = call.ended_at or at
+            if call.state not in _ENDED and not (call.flow_state or {}).get("callback"):
+                call.state = "closed"
+        case _:
+            pass
+
+
+async def _add_figures(uow: UnitOfWork, figures: dict[tuple[str, date], _Figures]) -> None:
+    for (queue, day), add in figures.items():
+        row = await uow.session.get(VoiceQueueStats, (queue, day), with_for_update=True)
+        if row is None:
+            row = VoiceQueueStats(queue=queue, day=day, joined=0, answered=0, abandoned=0,
+                                  wait_seconds=0, talk_seconds=0)  # fmt: skip
+            uow.session.add(row)
+        row.joined += add.joined
+        row.answered += add.answered
+        row.abandoned += add.abandoned
+        row.wait_seconds += add.wait_seconds
+        row.talk_seconds += add.talk_seconds
+
+
+async def _originated(uow: UnitOfWork, event: OriginateResult) -> None:
+    callback = await uow.session.scalar(
+        select(VoiceCallback).where(VoiceCallback.provider_ref == event.action_id)
+    )
+    if callback is not None and callback.status == "dialing":
+        callback.status = "done" if event.success else "failed"
+
+
+async def close_vanished_calls(uow: UnitOfWork, live: tuple[ChannelSnapshot, ...]) -> int:
+    """Calls Asterisk no longer has (their hang-up fell in a disconnection) end now."""
+    alive = {c.linkedid for c in live}
+    query = select(Conversation).where(
+        Conversation.channel == VOICE, Conversation.topic == TOPIC, Conversation.ended_at.is_(None)
+    )
+    closed = 0
+    for call in (await uow.session.scalars(query)).all():
+        if call.external_id in alive or (call.flow_state or {}).get("callback"):
+            continue
+        call.ended_at = uow.clock.now()
+        call.state = "abandoned" if call.state == "queued" else "closed"
+        closed += 1
+    return closed
+
+
+def _stamp(event: Any) -> datetime:
+    return datetime.fromtimestamp(event.timestamp, UTC) if event.timestamp else datetime.now(UTC)
+
+
+def _at(event: ChannelEvent, uow: UnitOfWork) -> datetime:
+    return _stamp(event) if event.timestamp else uow.clock.now()
