@@ -46,6 +46,7 @@ from contact_center.web.keys import (
 )
 from contact_center.web.pqrd_support import install_intake
 from contact_center.web.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
+from routing.install import install_router
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def _add_api(app: web.Application, table: ApiRoutes) -> None:
 
 def default_installers() -> list[Installer]:
     """Feature modules that plug into the app (routes, namespaces, background tasks)."""
-    return [_install_realtime, install_jobs, install_intake, install_portal, _install_voice]
+    return [install_router, _install_realtime, install_jobs, install_intake, install_portal, _install_voice]
 
 
 def _install_voice(app: web.Application) -> None:

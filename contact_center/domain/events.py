@@ -33,3 +33,12 @@ def conversation_room(conversation_id: int) -> str:
 
 
 SUPERVISORS_ROOM = "supervisors"
+
+# The skills-based router's events (routing/; catalogue in docs/events.md).
+OFFER = "offer"  # /agents, the official's room
+OFFER_REVOKED = "offer.revoked"  # /agents, the official's room
+ASSIGNMENT = "assignment"  # /agents, the official's room
+QUEUE_POSITION = "queue.position"  # /chat, the conversation's room
+QUEUE_CALLBACK = "queue.callback"  # /chat, the conversation's room: the queue's callback step fired
+STATS_QUEUES = "stats.queues"  # /supervisors, the supervisors' room
+PRESENCE = "presence"  # /agents (official's room) and /supervisors

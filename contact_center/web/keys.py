@@ -16,6 +16,8 @@ from contact_center.jobs.port import Jobs
 from contact_center.services.notifier import Notifier
 from contact_center.services.uow import UnitOfWorkFactory
 from contact_center.web.api import RouteSpec
+from routing.engine import RoutingEngine
+from routing.service import RouterService
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
@@ -28,3 +30,5 @@ METRICS = web.AppKey("metrics", CollectorRegistry)
 ROUTE_SPECS = web.AppKey("route_specs", list[RouteSpec])
 SERVICES = web.AppKey("services", dict[str, Any])
 JOBS = web.AppKey("jobs", Jobs)  # the background jobs port (contact_center.jobs)
+ROUTER = web.AppKey("router", RouterService)  # the skills-based router (routing.service)
+ROUTING_ENGINE = web.AppKey("routing_engine", RoutingEngine)  # this process's routing engine

@@ -1,0 +1,96 @@
+"""A waiting conversation's place in line and its estimated wait, as the database says.
+
+The line is the queue's waiting items ordered as the core orders them: effective priority (higher
+first), then the original arrival. The estimate is throughput-based (Little's law): if the queue
+handed out k items in the last half hour, the n-th in line waits about n / k of that half hour;
+with no recent answers there is no estimate (None), rather than a made-up number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from contact_center.persistence.routing_models import WorkItem
+from contact_center.services.uow import UnitOfWork
+from routing import notices
+
+WINDOW = timedelta(minutes=30)
+# Pushing every waiting caller's new place costs one row each; beyond this many only the head of
+# the line hears at once (the rest learn their place on the next change that reaches them).
+PUSH_LIMIT = 200
+
+
+def _ahead_of(row: WorkItem) -> object:
+    return or_(
+        WorkItem.effective_priority > row.effective_priority,
+        and_(
+            WorkItem.effective_priority == row.effective_priority,
+            or_(
+                WorkItem.enqueued_at < row.enqueued_at,
+                and_(WorkItem.enqueued_at == row.enqueued_at, WorkItem.id < row.id),
+            ),
+        ),
+    )
+
+
+async def eta_seconds(uow: UnitOfWork, queue_id: int, position: int) -> int | None:
+    since = uow.clock.now() - WINDOW
+    answered = await uow.session.scalar(
+        select(func.count()).where(WorkItem.queue_id == queue_id, WorkItem.assigned_at >= since)
+    )
+    if not answered:
+        return None
+    return math.ceil(position * WINDOW.total_seconds() / answered)
+
+
+async def of_conversation(uow: UnitOfWork, conversation_id: int) -> tuple[int, int | None] | None:
+    row = await uow.session.scalar(
+        select(WorkItem).where(WorkItem.conversation_id == conversation_id, WorkItem.status == "waiting")
+    )
+    if row is None:
+        return None
+    ahead = await uow.session.scalar(
+        select(func.count()).where(
+            WorkItem.queue_id == row.queue_id,
+            WorkItem.channel == row.channel,
+            WorkItem.status == "waiting",
+            _ahead_of(row),  # type: ignore[arg-type]
+        )
+    )
+    position = int(ahead or 0) + 1
+    return position, await eta_seconds(uow, row.queue_id, position)
+
+
+async def push_one(uow: UnitOfWork, row: WorkItem) -> None:
+    if row.conversation_id is None:
+        return
+    found = await of_conversation(uow, row.conversation_id)
+    if found is not None:
+        uow.emit(notices.queue_position(row.conversation_id, *found))
+
+
+async def push_queues(uow: UnitOfWork, queue_ids: Iterable[int]) -> None:
+    """Tell the waiting conversations of these queues their (new) place."""
+    for queue_id in sorted(set(queue_ids)):
+        rows = (
+            await uow.session.execute(
+                select(WorkItem.conversation_id)
+                .where(
+                    WorkItem.queue_id == queue_id,
+                    WorkItem.status == "waiting",
+                    WorkItem.conversation_id.is_not(None),
+                )
+                .order_by(WorkItem.effective_priority.desc(), WorkItem.enqueued_at, WorkItem.id)
+                .limit(PUSH_LIMIT)
+            )
+        ).all()
+        if not rows:
+            continue
+        rate = await eta_seconds(uow, queue_id, 1)
+        for position, (conversation_id,) in enumerate(rows, start=1):
+            eta = None if rate is None else rate * position
+            uow.emit(notices.queue_position(conversation_id or 0, position, eta))

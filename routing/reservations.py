@@ -1,0 +1,259 @@
+"""The writes that make routing correct across processes: the database decides, not any cache.
+
+Lock order, the same on every path, so two processes never deadlock: the officials' rows first
+(`SELECT ... FOR UPDATE`, by id), then offers, then work items. On SQLite the single writer
+(`BEGIN IMMEDIATE`) serialises everything anyway.
+
+* An offer is made by a conditional `UPDATE work_items SET status = 'offered' ... WHERE id IN (...)
+  AND status = 'waiting'`: of two processes that picked the same item, exactly one row update wins.
+  The official's capacity is counted with their row locked, so two offers cannot both take the
+  last free slot; a partial unique index allows one outstanding offer per item.
+* An offer is resolved by `UPDATE offers SET status = ... WHERE id = :id AND status = 'offered'`:
+  accept, reject, time-out and revoke race for it and exactly one wins.
+* Offers carry `expires_at`; any process times out the expired ones, so nothing stays reserved by
+  a process that died.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, insert, select, update
+
+from contact_center.domain.officials import Presence
+from contact_center.persistence.models import Official, OfficialCapacity
+from contact_center.persistence.routing_models import RoutingOffer, WorkItem
+from contact_center.services.uow import UnitOfWork
+from routing import notices
+from routing.core import MISSED_OFFER_REASON
+from routing.persistence import HELD, Setup
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The core's decision, to be confirmed by the database."""
+
+    work_item_id: int
+    official_id: int
+
+
+@dataclass(frozen=True)
+class MadeOffer:
+    offer_id: int
+    work_item_id: int
+    official_id: int
+    queue_id: int
+
+
+async def lock_officials(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Official]:
+    """Lock the officials' rows in id order (the first step of every routing write)."""
+    if not ids:
+        return {}
+    query = select(Official).where(Official.id.in_(sorted(set(ids)))).order_by(Official.id).with_for_update()
+    return {o.id: o for o in (await uow.session.scalars(query)).all()}
+
+
+def is_ready(official: Official, now: datetime) -> bool:
+    in_wrap_up = official.wrap_up_until is not None and official.wrap_up_until > now
+    return official.active and official.presence == Presence.AVAILABLE.value and not in_wrap_up
+
+
+async def free_slots(uow: UnitOfWork, official_ids: Sequence[int]) -> Counter[tuple[int, str]]:
+    """Capacity minus offered and assigned work, per (official, channel); rows must be locked."""
+    slots: Counter[tuple[int, str]] = Counter()
+    caps = await uow.session.execute(
+        select(OfficialCapacity.official_id, OfficialCapacity.channel, OfficialCapacity.capacity).where(
+            OfficialCapacity.official_id.in_(official_ids)
+        )
+    )
+    for official_id, channel, capacity in caps:
+        slots[(official_id, channel)] = capacity
+    held = await uow.session.execute(
+        select(WorkItem.official_id, WorkItem.channel, func.count())
+        .where(WorkItem.official_id.in_(official_ids), WorkItem.status.in_(HELD))
+        .group_by(WorkItem.official_id, WorkItem.channel)
+    )
+    for holder, channel, count in held:
+        assert holder is not None
+        slots[(holder, channel)] -= count
+    return slots
+
+
+async def claim(
+    uow: UnitOfWork, setup: Setup, proposals: Sequence[Proposal], channels: dict[int, str]
+) -> list[MadeOffer]:
+    """Turn the core's proposals into offers, keeping only what the database allows now.
+
+    `channels` gives each proposed item's channel (the core knows it). Emits the offer events.
+    """
+    now = uow.clock.now()
+    officials = await lock_officials(uow, [p.official_id for p in proposals])
+    slots = await free_slots(uow, list(officials))
+    allowed: dict[int, int] = {}
+    for p in proposals:
+        official = officials.get(p.official_id)
+        key = (p.official_id, channels[p.work_item_id])
+        if official is None or not is_ready(official, now) or slots[key] <= 0:
+            continue
+        slots[key] -= 1
+        allowed[p.work_item_id] = p.official_id
+    if not allowed:
+        return []
+    rows = (
+        await uow.session.execute(
+            update(WorkItem)
+            .where(WorkItem.id.in_(list(allowed)), WorkItem.status == "waiting")
+            .values(
+                status="offered",
+                official_id=case(allowed, value=WorkItem.id),
+                offered_at=now,
+                updated_at=now,
+            )
+            .returning(
+                WorkItem.id,
+                WorkItem.kind,
+                WorkItem.channel,
+                WorkItem.queue_id,
+                WorkItem.conversation_id,
+                WorkItem.ticket_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    if not rows:
+        return []
+    expires_at = now + timedelta(seconds=setup.tunables.offer_timeout_seconds)
+    offer_rows = [
+        {
+            "work_item_id": r.id,
+            "official_id": allowed[r.id],
+            "queue_id": r.queue_id,
+            "channel": r.channel,
+            "status": "offered",
+            "created_at": now,
+            "expires_at": expires_at,
+        }
+        for r in rows
+    ]
+    ids = await uow.session.execute(
+        insert(RoutingOffer).returning(RoutingOffer.id, RoutingOffer.work_item_id), offer_rows
+    )
+    offer_ids = {work_item_id: offer_id for offer_id, work_item_id in ids}
+    made = []
+    for r in rows:
+        item = dict(r._mapping)
+        queue_code = setup.queues[r.queue_id].code if r.queue_id in setup.queues else ""
+        uow.emit(notices.offer(offer_ids[r.id], allowed[r.id], item, queue_code, expires_at))
+        made.append(MadeOffer(offer_ids[r.id], r.id, allowed[r.id], r.queue_id))
+    return made
+
+
+async def requeue(uow: UnitOfWork, work_item_id: int, official_id: int) -> bool:
+    """Put an offered item back to waiting, at its original place (its `enqueued_at` is kept)."""
+    result = await uow.session.execute(
+        update(WorkItem)
+        .where(WorkItem.id == work_item_id, WorkItem.status == "offered", WorkItem.official_id == official_id)
+        .values(status="waiting", official_id=None, offered_at=None, updated_at=uow.clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def consecutive_misses(uow: UnitOfWork, official: Official) -> int:
+    """Rejected or timed-out offers since the official's last accepted one and last return."""
+    since = official.presence_since
+    last_accept = await uow.session.scalar(
+        select(func.max(RoutingOffer.decided_at)).where(
+            RoutingOffer.official_id == official.id, RoutingOffer.status == "accepted"
+        )
+    )
+    conditions = [
+        RoutingOffer.official_id == official.id,
+        RoutingOffer.status.in_(("rejected", "timed_out")),
+    ]
+    for floor in (since, last_accept):
+        if floor is not None:
+            conditions.append(RoutingOffer.decided_at >= floor)
+    return int(await uow.session.scalar(select(func.count()).where(and_(*conditions))) or 0)
+
+
+async def record_miss(uow: UnitOfWork, setup: Setup, official: Official) -> list[int]:
+    """After a rejection or time-out: set the official away "oferta perdida" after N misses.
+
+    Returns the items whose other offers to this official were withdrawn with it.
+    """
+    if official.presence != Presence.AVAILABLE.value:
+        return []
+    if await consecutive_misses(uow, official) < setup.tunables.missed_offers_before_away:
+        return []
+    now = uow.clock.now()
+    official.presence = Presence.AWAY.value
+    official.away_reason = MISSED_OFFER_REASON
+    official.presence_since = now
+    for event in notices.presence(official.id, Presence.AWAY.value, MISSED_OFFER_REASON):
+        uow.emit(event)
+    return await revoke_outstanding(uow, official.id, "presence")
+
+
+async def revoke_outstanding(uow: UnitOfWork, official_id: int, reason: str) -> list[int]:
+    """Withdraw the official's open offers (they went away or offline); items wait again."""
+    now = uow.clock.now()
+    rows = (
+        await uow.session.execute(
+            update(RoutingOffer)
+            .where(RoutingOffer.official_id == official_id, RoutingOffer.status == "offered")
+            .values(status="revoked", decided_at=now)
+            .returning(RoutingOffer.id, RoutingOffer.work_item_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    for offer_id, work_item_id in rows:
+        await requeue(uow, work_item_id, official_id)
+        uow.emit(notices.offer_revoked(offer_id, official_id, reason))
+    return [work_item_id for _, work_item_id in rows]
+
+
+async def expired_officials(uow: UnitOfWork, now: datetime, limit: int) -> list[int]:
+    rows = await uow.session.scalars(
+        select(RoutingOffer.official_id)
+        .where(RoutingOffer.status == "offered", RoutingOffer.expires_at <= now)
+        .distinct()
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def expire(uow: UnitOfWork, setup: Setup, limit: int = 500) -> tuple[list[int], list[int]]:
+    """Time out every expired offer (any process may: whoever updates the row first wins).
+
+    Returns the work items waiting again and the officials touched.
+    """
+    now = uow.clock.now()
+    official_ids = await expired_officials(uow, now, limit)
+    if not official_ids:
+        return [], []
+    officials = await lock_officials(uow, official_ids)
+    rows = (
+        await uow.session.execute(
+            update(RoutingOffer)
+            .where(
+                RoutingOffer.official_id.in_(list(officials)),
+                RoutingOffer.status == "offered",
+                RoutingOffer.expires_at <= now,
+            )
+            .values(status="timed_out", decided_at=now)
+            .returning(RoutingOffer.id, RoutingOffer.work_item_id, RoutingOffer.official_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    items = []
+    for offer_id, work_item_id, official_id in rows:
+        if await requeue(uow, work_item_id, official_id):
+            items.append(work_item_id)
+        uow.emit(notices.offer_revoked(offer_id, official_id, "timeout"))
+    for official_id in sorted({r.official_id for r in rows}):
+        items.extend(await record_miss(uow, setup, officials[official_id]))
+    return items, sorted({r.official_id for r in rows})

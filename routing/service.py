@@ -1,0 +1,333 @@
+"""`RouterService`: what channels, the agent console and jobs call to route work (interface #4).
+
+Every method runs inside the caller's unit of work and the CALLER commits; events (offers, presence,
+positions) and the engines' wake-up go out only after that commit. The engine (`routing.engine`)
+makes offers in the background; this service resolves them and changes what the engine reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from contact_center.domain.errors import Conflict, InvalidInput, NotFound
+from contact_center.domain.officials import Presence
+from contact_center.persistence.routing_models import RoutingOffer, WorkItem
+from contact_center.services.uow import UnitOfWork
+from routing import bus, notices, positions, reservations, stats
+from routing.persistence import LIVE, Setup, load_setup
+from routing.priority import effective_priority
+from routing.stats import QueueStats
+
+ItemKind = Literal["conversation", "ticket"]
+ItemChannel = Literal["voice", "chat", "app", "pqrd"]
+LIVE_CHANNELS = frozenset({"voice", "chat", "app"})
+
+
+@dataclass(frozen=True)
+class NewWorkItem:
+    kind: ItemKind
+    queue_code: str
+    channel: ItemChannel
+    conversation_id: int | None = None
+    ticket_id: int | None = None
+    priority: int = 0
+    callback_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    work_item_id: int
+    conversation_id: int | None
+    ticket_id: int | None
+    official_id: int
+
+
+@dataclass(frozen=True)
+class QueuePosition:
+    position: int  # 1 is next
+    eta_seconds: int | None
+
+
+SetupSource = Callable[[UnitOfWork], Awaitable[Setup]]
+
+
+class RouterService:
+    """The router's commands. `setup` gives the queues and settings (the engine's cached copy)."""
+
+    def __init__(self, setup: SetupSource = load_setup, origin: str = "") -> None:
+        self._setup = setup
+        self.origin = origin
+
+    async def setup(self, uow: UnitOfWork) -> Setup:
+        return await self._setup(uow)
+
+    # Items ------------------------------------------------------------------------------------
+
+    async def enqueue(self, uow: UnitOfWork, item: NewWorkItem, *, effective: int | None = None) -> int:
+        """Put work in a queue; returns the work item's id. Idempotent per conversation/ticket:
+        enqueueing one that is already live returns the same id and keeps its place."""
+        _check_new(item)
+        setup = await self.setup(uow)
+        queue = setup.queue_by_code(item.queue_code)
+        if queue is None:
+            raise NotFound(f"La cola «{item.queue_code}» no existe.", code="unknown_queue")
+        existing = await self._live_item(uow, item)
+        if existing is not None:
+            return existing
+        now = uow.clock.now()
+        row = WorkItem(
+            kind=item.kind,
+            conversation_id=item.conversation_id,
+            ticket_id=item.ticket_id,
+            queue_id=queue.id,
+            channel=item.channel,
+            status="waiting",
+            priority=item.priority,
+            effective_priority=effective
+            if effective is not None
+            else effective_priority(queue.priority, item_priority=item.priority),
+            enqueued_at=now,
+            callback_number=item.callback_number,
+            updated_at=now,
+        )
+        try:
+            async with uow.session.begin_nested():
+                uow.session.add(row)
+        except IntegrityError:
+            # Another process enqueued the same conversation/ticket a moment ago: theirs stands.
+            found = await self._live_item(uow, item)
+            if found is None:
+                raise
+            return found
+        await bus.announce(uow, items=[row.id], origin=self.origin)
+        if item.conversation_id is not None:
+            await positions.push_one(uow, row)
+        return row.id
+
+    async def _live_item(self, uow: UnitOfWork, item: NewWorkItem) -> int | None:
+        column = WorkItem.conversation_id if item.kind == "conversation" else WorkItem.ticket_id
+        value = item.conversation_id if item.kind == "conversation" else item.ticket_id
+        found: int | None = await uow.session.scalar(
+            select(WorkItem.id).where(column == value, WorkItem.status.in_(LIVE))
+        )
+        return found
+
+    async def abandon(self, uow: UnitOfWork, conversation_id: int) -> None:
+        """The caller hung up or the citizen left while waiting (or while being offered)."""
+        row = await uow.session.scalar(
+            select(WorkItem).where(
+                WorkItem.conversation_id == conversation_id, WorkItem.status.in_(("waiting", "offered"))
+            )
+        )
+        if row is None:
+            return
+        holder = row.official_id
+        if holder is not None:
+            await reservations.lock_officials(uow, [holder])
+            await self._revoke_item_offer(uow, row.id, holder, "abandoned")
+        now = uow.clock.now()
+        await uow.session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == row.id, WorkItem.status.in_(("waiting", "offered")))
+            .values(status="abandoned", official_id=None, ended_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await bus.announce(uow, items=[row.id], officials=[holder] if holder else [], origin=self.origin)
+
+    async def _revoke_item_offer(
+        self, uow: UnitOfWork, work_item_id: int, official_id: int, reason: str
+    ) -> None:
+        rows = (
+            await uow.session.execute(
+                update(RoutingOffer)
+                .where(RoutingOffer.work_item_id == work_item_id, RoutingOffer.status == "offered")
+                .values(status="revoked", decided_at=uow.clock.now())
+                .returning(RoutingOffer.id)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+        for (offer_id,) in rows:
+            uow.emit(notices.offer_revoked(offer_id, official_id, reason))
+
+    # Officials --------------------------------------------------------------------------------
+
+    async def set_presence(
+        self, uow: UnitOfWork, official_id: int, presence: Presence, reason: str | None = None
+    ) -> None:
+        """offline | available | away (with a reason) | busy. Leaving `available` withdraws the
+        official's open offers (their items wait again at their place)."""
+        presence = Presence(presence)
+        officials = await reservations.lock_officials(uow, [official_id])
+        official = officials.get(official_id)
+        if official is None or not official.active:
+            raise NotFound("El funcionario no existe o está inactivo.", code="unknown_official")
+        now = uow.clock.now()
+        if presence is Presence.AVAILABLE and official.presence != Presence.AVAILABLE.value:
+            official.idle_since = max(now, official.wrap_up_until or now)
+        official.presence = presence.value
+        official.away_reason = (reason or None) if presence is Presence.AWAY else None
+        official.presence_since = now
+        requeued: list[int] = []
+        if presence is not Presence.AVAILABLE:
+            requeued = await reservations.revoke_outstanding(uow, official_id, "presence")
+        for event in notices.presence(official_id, presence.value, official.away_reason):
+            uow.emit(event)
+        await bus.announce(uow, items=requeued, officials=[official_id], origin=self.origin)
+
+    # Offers -----------------------------------------------------------------------------------
+
+    async def accept(self, uow: UnitOfWork, offer_id: int, official_id: int) -> Assignment:
+        """The official takes the offer before it expires; the item becomes their work."""
+        now = uow.clock.now()
+        won = (
+            await uow.session.execute(
+                update(RoutingOffer)
+                .where(
+                    RoutingOffer.id == offer_id,
+                    RoutingOffer.official_id == official_id,
+                    RoutingOffer.status == "offered",
+                    RoutingOffer.expires_at > now,
+                )
+                .values(status="accepted", decided_at=now)
+                .returning(RoutingOffer.work_item_id)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if won is None:
+            raise await self._why_not_pending(uow, offer_id, official_id)
+        item = (
+            await uow.session.execute(
+                update(WorkItem)
+                .where(
+                    WorkItem.id == won.work_item_id,
+                    WorkItem.status == "offered",
+                    WorkItem.official_id == official_id,
+                )
+                .values(status="assigned", assigned_at=now, updated_at=now)
+                .returning(WorkItem.id, WorkItem.conversation_id, WorkItem.ticket_id)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if item is None:
+            raise Conflict("La oferta ya no está vigente.", code="offer_not_pending")
+        if item.ticket_id is not None:
+            from routing import tickets  # the ticket service is heavy; only PQRD work needs it
+
+            await tickets.assign_ticket(uow, item.ticket_id, official_id)
+        uow.emit(notices.assignment(official_id, item.id, item.conversation_id, item.ticket_id))
+        await bus.announce(uow, officials=[official_id], origin=self.origin)
+        return Assignment(item.id, item.conversation_id, item.ticket_id, official_id)
+
+    async def _why_not_pending(self, uow: UnitOfWork, offer_id: int, official_id: int) -> Exception:
+        offer = await uow.session.get(RoutingOffer, offer_id)
+        if offer is None or offer.official_id != official_id:
+            return NotFound("La oferta no existe.", code="offer_not_found")
+        if offer.status == "offered":
+            return Conflict("La oferta venció.", code="offer_expired")
+        return Conflict("La oferta ya fue resuelta.", code="offer_not_pending", status=offer.status)
+
+    async def reject(self, uow: UnitOfWork, offer_id: int, official_id: int) -> None:
+        """The official declines: the item waits again at its original place; a miss counts."""
+        officials = await reservations.lock_officials(uow, [official_id])
+        rows = (
+            await uow.session.execute(
+                update(RoutingOffer)
+                .where(
+                    RoutingOffer.id == offer_id,
+                    RoutingOffer.official_id == official_id,
+                    RoutingOffer.status == "offered",
+                )
+                .values(status="rejected", decided_at=uow.clock.now())
+                .returning(RoutingOffer.work_item_id)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if rows is None:
+            raise await self._why_not_pending(uow, offer_id, official_id)
+        await reservations.requeue(uow, rows.work_item_id, official_id)
+        setup = await self.setup(uow)
+        others = await reservations.record_miss(uow, setup, officials[official_id])
+        await bus.announce(
+            uow, items=[rows.work_item_id, *others], officials=[official_id], origin=self.origin
+        )
+
+    async def complete(
+        self, uow: UnitOfWork, work_item_id: int, official_id: int, wrap_up_code: str | None = None
+    ) -> None:
+        """The work is done: capacity is freed and, after live work, the official's wrap-up starts."""
+        officials = await reservations.lock_officials(uow, [official_id])
+        now = uow.clock.now()
+        done = (
+            await uow.session.execute(
+                update(WorkItem)
+                .where(
+                    WorkItem.id == work_item_id,
+                    WorkItem.official_id == official_id,
+                    WorkItem.status == "assigned",
+                )
+                .values(status="completed", ended_at=now, updated_at=now, wrap_up_code=wrap_up_code)
+                .returning(WorkItem.channel)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if done is None:
+            raise Conflict("El trabajo no está asignado a este funcionario.", code="work_item_not_assigned")
+        official = officials[official_id]
+        setup = await self.setup(uow)
+        if done.channel in LIVE_CHANNELS and setup.tunables.wrap_up_seconds > 0:
+            from datetime import timedelta
+
+            until = now + timedelta(seconds=setup.tunables.wrap_up_seconds)
+            official.wrap_up_until = max(until, official.wrap_up_until or until)
+            official.idle_since = official.wrap_up_until
+        else:
+            official.idle_since = max(now, official.wrap_up_until or now)
+        await bus.announce(uow, items=[work_item_id], officials=[official_id], origin=self.origin)
+
+    async def transfer(
+        self,
+        uow: UnitOfWork,
+        work_item_id: int,
+        *,
+        to_official_id: int | None = None,
+        to_queue_code: str | None = None,
+    ) -> None:
+        """Hand assigned work to another queue (it waits there at its original place) or offer it
+        straight to one official (who may accept or reject it)."""
+        from routing import transfers
+
+        await transfers.transfer(self, uow, work_item_id, to_official_id, to_queue_code)
+
+    # Reading ----------------------------------------------------------------------------------
+
+    async def position(self, uow: UnitOfWork, conversation_id: int) -> QueuePosition | None:
+        """Where a waiting conversation is in its queue (1 is next), or None once it is not waiting."""
+        found = await positions.of_conversation(uow, conversation_id)
+        return None if found is None else QueuePosition(*found)
+
+    async def assigned_official(self, uow: UnitOfWork, conversation_id: int) -> int | None:
+        """The official who accepted the conversation's offer, if one did."""
+        official_id: int | None = await uow.session.scalar(
+            select(WorkItem.official_id).where(
+                WorkItem.conversation_id == conversation_id, WorkItem.status == "assigned"
+            )
+        )
+        return official_id
+
+    async def queue_stats(self, uow: UnitOfWork) -> list[QueueStats]:
+        """The live statistics of `GET /api/v1/stats/queues`."""
+        return await stats.queue_stats(uow, await self.setup(uow))
+
+
+def _check_new(item: NewWorkItem) -> None:
+    if item.kind == "conversation" and (item.conversation_id is None or item.channel == "pqrd"):
+        raise InvalidInput("Una conversación necesita su id y un canal en vivo.", code="invalid_work_item")
+    if item.kind == "ticket" and (item.ticket_id is None or item.channel != "pqrd"):
+        raise InvalidInput("Un PQRD se enruta por el canal «pqrd» con su id.", code="invalid_work_item")
+    if item.kind not in ("conversation", "ticket") or item.channel not in (*LIVE_CHANNELS, "pqrd"):
+        raise InvalidInput("Tipo o canal de trabajo desconocido.", code="invalid_work_item")

@@ -1,0 +1,169 @@
+"""Live queue statistics for supervisors (`GET /api/v1/stats/queues` and `stats.queues`).
+
+Figures are read from the database with a handful of grouped queries, so every process (and every
+supervisor) sees the same numbers however many web processes there are; engines push them at most
+once a second after a change. Daily figures reset at midnight in Bogotá, as the peers' do.
+
+* service level: answered within the queue's threshold / (answered + abandoned after the
+  threshold), in percent; short abandons (before the threshold) are left out; None before the
+  first answer or abandon of the day.
+* average speed of answer: mean wait of today's answered items, in seconds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from contact_center.domain.clock import BOGOTA
+from contact_center.persistence.models import Official
+from contact_center.persistence.routing_models import RoutingOffer, WorkItem
+from contact_center.services.uow import UnitOfWork
+from routing.core import Presence
+from routing.core.config import compile_queue, meets
+from routing.persistence import Setup, official_loads, official_snapshots
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    id: int
+    code: str
+    name: str
+    waiting: int
+    longest_wait_seconds: float
+    officials: dict[str, int]
+    service_level: float | None
+    service_level_target: dict[str, float]
+    offers: dict[str, int]
+    answered: int
+    abandoned: int
+    average_speed_of_answer_seconds: float | None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def start_of_day(now: datetime) -> datetime:
+    local = now.astimezone(BOGOTA)
+    return datetime.combine(local.date(), time(0), tzinfo=BOGOTA)
+
+
+async def queue_stats(uow: UnitOfWork, setup: Setup) -> list[QueueStats]:
+    now = uow.clock.now()
+    today = start_of_day(now)
+    waiting = await _waiting(uow)
+    answered, abandoned = await _today(uow, today)
+    offers = await _offers(uow, today)
+    staff = await _staff_states(uow, setup, now)
+    out = []
+    for queue in setup.queues.values():
+        count, oldest = waiting.get(queue.id, (0, None))
+        waits = answered.get(queue.id, [])
+        threshold = queue.sl_threshold_seconds
+        long_abandons = sum(1 for w in abandoned.get(queue.id, []) if w >= threshold)
+        handled = len(waits) + long_abandons
+        within = sum(1 for w in waits if w <= threshold)
+        out.append(
+            QueueStats(
+                id=queue.id,
+                code=queue.code,
+                name=queue.name,
+                waiting=count,
+                longest_wait_seconds=0.0 if oldest is None else max(0.0, (now - oldest).total_seconds()),
+                officials=staff.get(queue.code, _empty_staff()),
+                service_level=round(100.0 * within / handled, 1) if handled else None,
+                service_level_target={"threshold_seconds": threshold, "percent": queue.sl_target_percent},
+                offers={s: offers[(queue.id, s)] for s in ("accepted", "rejected", "timed_out", "revoked")},
+                answered=len(waits),
+                abandoned=len(abandoned.get(queue.id, [])),
+                average_speed_of_answer_seconds=round(sum(waits) / len(waits), 1) if waits else None,
+            )
+        )
+    return out
+
+
+async def _waiting(uow: UnitOfWork) -> dict[int, tuple[int, datetime | None]]:
+    rows = await uow.session.execute(
+        select(WorkItem.queue_id, func.count(), func.min(WorkItem.enqueued_at))
+        .where(WorkItem.status == "waiting")
+        .group_by(WorkItem.queue_id)
+    )
+    out: dict[int, tuple[int, datetime | None]] = {}
+    for queue_id, count, oldest in rows:
+        out[queue_id] = (count, oldest)  # MIN() keeps the column's type: an aware datetime
+    return out
+
+
+async def _today(uow: UnitOfWork, today: datetime) -> tuple[dict[int, list[float]], dict[int, list[float]]]:
+    answered: dict[int, list[float]] = defaultdict(list)
+    rows = await uow.session.execute(
+        select(WorkItem.queue_id, WorkItem.enqueued_at, WorkItem.assigned_at).where(
+            WorkItem.assigned_at >= today
+        )
+    )
+    for queue_id, enqueued_at, assigned_at in rows:
+        assert assigned_at is not None  # the filter says so
+        answered[queue_id].append((assigned_at - enqueued_at).total_seconds())
+    abandoned: dict[int, list[float]] = defaultdict(list)
+    rows = await uow.session.execute(
+        select(WorkItem.queue_id, WorkItem.enqueued_at, WorkItem.ended_at).where(
+            WorkItem.status == "abandoned", WorkItem.ended_at >= today
+        )
+    )
+    for queue_id, enqueued_at, ended_at in rows:
+        assert ended_at is not None
+        abandoned[queue_id].append((ended_at - enqueued_at).total_seconds())
+    return answered, abandoned
+
+
+async def _offers(uow: UnitOfWork, today: datetime) -> Counter[tuple[int, str]]:
+    rows = await uow.session.execute(
+        select(RoutingOffer.queue_id, RoutingOffer.status, func.count())
+        .where(RoutingOffer.created_at >= today)
+        .group_by(RoutingOffer.queue_id, RoutingOffer.status)
+    )
+    return Counter({(queue_id, status): count for queue_id, status, count in rows})
+
+
+def _empty_staff() -> dict[str, int]:
+    return dict.fromkeys(("available", "busy", "wrap_up", "away", "offline"), 0)
+
+
+async def _staff_states(uow: UnitOfWork, setup: Setup, now: datetime) -> dict[str, dict[str, int]]:
+    """Officials who meet each queue's base requirement, by state."""
+    snapshots = await official_snapshots(uow)
+    loads = await official_loads(uow)
+    wrap = {
+        o.id: o.wrap_up_until
+        for o in (await uow.session.scalars(select(Official).where(Official.wrap_up_until > now))).all()
+    }
+    compiled = [compile_queue(q) for q in setup.config.queues]
+    out: dict[str, dict[str, int]] = {q.queue_id: _empty_staff() for q in compiled}
+    for snap in snapshots:
+        oid = int(snap.official_id)
+        state = _state(snap.presence, oid in wrap, sum(loads.get(oid, {}).values()))
+        for queue in compiled:
+            if meets(snap.skills, queue.stages[0]):
+                out[queue.queue_id][state] += 1
+    return out
+
+
+def _state(presence: Presence, in_wrap_up: bool, held: int) -> str:
+    if presence is Presence.AVAILABLE:
+        if in_wrap_up:
+            return "wrap_up"
+        return "busy" if held else "available"
+    return presence.value
+
+
+def stats_payload(figures: list[QueueStats]) -> dict[str, Any]:
+    """The JSON of `GET /api/v1/stats/queues` and of the `stats.queues` event."""
+    return {"queues": [_queue_json(q) for q in figures]}
+
+
+def _queue_json(q: QueueStats) -> dict[str, Any]:
+    out = asdict(q)
+    out.pop("extra")
+    return out
