@@ -7,7 +7,7 @@ keeps the term it was filed with); a closure day applies to every count that cro
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -186,9 +186,8 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
 
 def settings_dict(settings: ClockSettings) -> dict[str, Any]:
     """The changeable settings as plain JSON values."""
-    out = asdict(settings)
-    out.pop("terms")
-    return {k: v.value if isinstance(v, Enum) else v for k, v in out.items()}
+    values = {key: getattr(settings, key) for key in SETTING_KEYS}
+    return {k: v.value if isinstance(v, Enum) else v for k, v in values.items()}
 
 
 async def update_settings(uow: UnitOfWork, changes: dict[str, Any], official_id: int | None) -> ClockSettings:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contact_center.domain.errors import InvalidInput
 from contact_center.domain.legal_clock import ExtensionMode, PqrdType, ResumeMode
@@ -56,7 +56,9 @@ class TermList(BaseModel):
 
 
 class ClockSettingsBody(BaseModel):
-    """The legal clock's settings; every field is optional in an update."""
+    """The legal clock's settings; every field is optional in an update, unknown ones are refused."""
+
+    model_config = ConfigDict(extra="forbid")
 
     extension_mode: ExtensionMode | None = None
     resume_mode: ResumeMode | None = None
