@@ -107,14 +107,16 @@ class ChatNamespace(ValidatingNamespace):
             messages = await chat.transcript(uow, conversation.id)
             official = await uow.session.get(Official, conversation.official_id or 0)
             ticket = await uow.session.get(Ticket, conversation.ticket_id or 0)
-            state = conversation.state
-        await self._join(sid, conversation.id)
-        position = await self.deps.position(conversation.id) if state in ("queued", "offered") else None
+            official_name = official.name if official else None
+            radicado = ticket.radicado if ticket else None
+            state, conversation_id = conversation.state, conversation.id
+        await self._join(sid, conversation_id)
+        position = await self.deps.position(conversation_id) if state in ("queued", "offered") else None
         return {
-            "conversation_id": conversation.id,
+            "conversation_id": conversation_id,
             "state": state,
-            "official_name": official.name if official else None,
-            "radicado": ticket.radicado if ticket else None,
+            "official_name": official_name,
+            "radicado": radicado,
             "messages": messages,
             "position": position,
         }

@@ -1,0 +1,123 @@
+"""The `/supervisors` namespace: the live dashboard, and two actions — change an official's presence
+and reassign a PQRD — allowed only within the supervisor's own dependencia (admins: everywhere)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from agents_ui import router_port
+from channels.webchat.handlers import Empty, EventModel, ValidatingNamespace, event
+from contact_center.domain.errors import Conflict, Forbidden, NotFound
+from contact_center.domain.officials import Presence, Role
+from contact_center.persistence.models import Official, Ticket
+from contact_center.services import supervision, tickets
+from contact_center.services.auth import Principal
+from contact_center.services.tickets import Actor
+from contact_center.services.uow import UnitOfWork
+from contact_center.web.keys import UOW
+from contact_center.web.realtime import SupervisorsNamespace
+
+Id = Field(ge=1, le=2**53)
+DASHBOARD_EVENT = "dashboard"
+
+
+class SetPresenceIn(EventModel):
+    official_id: int = Id
+    presence: Literal["available", "away", "offline"]
+    reason: str | None = Field(default=None, max_length=100)
+
+
+class ReassignIn(EventModel):
+    ticket_id: int = Id
+    official_id: int | None = Field(default=None, ge=1)
+    dependencia: str | None = Field(default=None, max_length=40)
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+def queue_stats_of(app: web.Application) -> supervision.QueueStats | None:
+    """The router's live queue statistics as plain dicts, when a router is installed."""
+    router = router_port.router_of(app)
+    if router is None:
+        return None
+
+    async def stats(uow: UnitOfWork) -> list[dict[str, Any]]:
+        rows = await router.queue_stats(uow)
+        return [r if isinstance(r, dict) else _plain(r) for r in rows]
+
+    return stats
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(row) and not isinstance(row, type):
+        return dataclasses.asdict(row)
+    dumped: dict[str, Any] = row.model_dump(mode="json")
+    return dumped
+
+
+def _may_supervise(principal: Principal, dependencia_id: int | None) -> None:
+    if principal.role is not Role.ADMIN and dependencia_id != principal.dependencia_id:
+        raise Forbidden("Solo puede actuar sobre su propia dependencia.", code="other_dependencia")
+
+
+class DashboardNamespace(ValidatingNamespace, SupervisorsNamespace):
+    def __init__(self, namespace: str, app: web.Application, feed: supervision.SupervisorFeed) -> None:
+        super().__init__(namespace, app[UOW])
+        self.app = app
+        self.feed = feed
+
+    async def joined(self, sid: str, principal: Principal) -> None:
+        await super().joined(sid, principal)
+        await self.emit(DASHBOARD_EVENT, await self.feed.current(), to=sid)
+
+    @event(Empty)
+    async def on_refresh(self, sid: str, body: Empty) -> dict[str, Any]:
+        """The newest snapshot as the ack (for a page that was hidden); pushes continue anyway."""
+        return {"dashboard": await self.feed.current()}
+
+    @event(SetPresenceIn)
+    async def on_set_presence(self, sid: str, body: SetPresenceIn) -> dict[str, Any]:
+        me = await self.principal(sid)
+        if body.presence == "away" and not body.reason:
+            raise Conflict("Indique el motivo de la ausencia.", code="reason_required")
+        async with self.uow() as uow:
+            official = await uow.session.get(Official, body.official_id)
+            if official is None:
+                raise NotFound("El funcionario no existe.", code="unknown_official")
+            _may_supervise(me, official.dependencia_id)
+            await router_port.set_presence(self.app, uow, official.id, Presence(body.presence), body.reason)
+        return {"official_id": body.official_id, "presence": body.presence}
+
+    @event(ReassignIn)
+    async def on_reassign(self, sid: str, body: ReassignIn) -> dict[str, Any]:
+        me = await self.principal(sid)
+        if (body.official_id is None) == (body.dependencia is None):
+            raise Conflict(
+                "Indique un funcionario o una dependencia de destino.", code="reassign_target_required"
+            )
+        actor = Actor("official", me.official_id)
+        async with self.uow() as uow:
+            ticket = await uow.session.get(Ticket, body.ticket_id, with_for_update=True)
+            if ticket is None:
+                raise NotFound("El radicado no existe.", code="ticket_not_found")
+            _may_supervise(me, ticket.dependencia_id)
+            if body.official_id is not None:
+                official = await uow.session.get(Official, body.official_id)
+                if official is None:
+                    raise NotFound("El funcionario no existe.", code="unknown_official")
+                _may_supervise(me, official.dependencia_id)
+                await tickets.assign(uow, ticket, official.id, actor, reason=body.reason)
+            else:
+                assert body.dependencia is not None
+                await tickets.change_dependencia(
+                    uow, ticket, actor, dependencia_code=body.dependencia, reason=body.reason
+                )
+            await uow.commit()
+            return {
+                "ticket_id": ticket.id,
+                "assignee_id": ticket.assignee_id,
+                "dependencia_id": ticket.dependencia_id,
+            }

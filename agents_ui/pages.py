@@ -1,0 +1,94 @@
+"""The pages of the console, the dashboard and the citizen chat, and the files they load.
+
+Plain HTML from Jinja2 templates (autoescape on) and plain ES modules; socket.io-client and uPlot are
+served from the project's `node_modules` (installed from the npm lockfile), never from a CDN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+from contact_center.domain.privacy import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
+from contact_center.services.chat import TOPICS
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+STATIC = HERE / "static"
+VENDOR = {
+    "socket.io.min.js": ROOT / "node_modules/socket.io-client/dist/socket.io.min.js",
+    "uPlot.iife.min.js": ROOT / "node_modules/uplot/dist/uPlot.iife.min.js",
+    "uPlot.min.css": ROOT / "node_modules/uplot/dist/uPlot.min.css",
+}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+)
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+    undefined=jinja2.StrictUndefined,
+)
+routes = web.RouteTableDef()
+
+
+def render(template: str, **context: object) -> web.Response:
+    body = _env.get_template(template).render(**context)
+    return web.Response(
+        text=body,
+        content_type="text/html",
+        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@routes.get("/portal/chat")
+async def chat_page(request: web.Request) -> web.Response:
+    return render(
+        "chat.html",
+        topics=TOPICS,
+        notice=PRIVACY_NOTICE,
+        notice_version=PRIVACY_NOTICE_VERSION,
+    )
+
+
+@routes.get("/portal/chat/widget.js")
+async def widget(request: web.Request) -> web.FileResponse:
+    return _file(STATIC / "widget.js")
+
+
+@routes.get("/agents")
+async def agents_page(request: web.Request) -> web.Response:
+    return render("agents.html")
+
+
+@routes.get("/supervisor")
+async def supervisor_page(request: web.Request) -> web.Response:
+    return render("supervisor.html")
+
+
+@routes.get("/static/ui/{name}")
+async def static_file(request: web.Request) -> web.FileResponse:
+    name = request.match_info["name"]
+    path = (STATIC / name).resolve()
+    if path.parent != STATIC or not path.is_file():
+        raise web.HTTPNotFound()
+    return _file(path)
+
+
+@routes.get("/static/vendor/{name}")
+async def vendor_file(request: web.Request) -> web.FileResponse:
+    path = VENDOR.get(request.match_info["name"])
+    if path is None or not path.is_file():
+        raise web.HTTPNotFound()
+    return _file(path)
+
+
+def _file(path: Path) -> web.FileResponse:
+    response = web.FileResponse(
+        path, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    )
+    if path.suffix == ".js":
+        response.content_type = "text/javascript"
+    return response

@@ -1,0 +1,279 @@
+"""The supervisor dashboard's data: queues, officials, PQRDs by days left, escalations.
+
+`dashboard(uow, queue_stats)` builds one snapshot from the database; `SupervisorFeed` (one task
+per web process) recomputes it a few times a second and pushes it to the supervisors connected to
+that process only when it changed, so however many changes happen, a supervisor gets at most
+`1 / interval` updates a second and the browser never polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from contact_center.domain.calendar import BusinessCalendar, bogota_date
+from contact_center.domain.clock import BOGOTA
+from contact_center.domain.tickets import OPEN_STATUSES
+from contact_center.persistence.models import (
+    Conversation,
+    Dependencia,
+    Official,
+    OfficialCapacity,
+    Queue,
+    Ticket,
+)
+from contact_center.services.tickets import load_clock
+from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+WAITING = ("queued", "offered")
+ATTENDING = ("active", "wrap_up")
+QueueStats = Callable[[UnitOfWork], Awaitable[list[dict[str, Any]]]]
+
+
+async def dashboard(uow: UnitOfWork, queue_stats: QueueStats | None = None) -> dict[str, Any]:
+    """One snapshot of everything the dashboard shows."""
+    now = uow.clock.now()
+    return {
+        "generated_at": now.isoformat(),
+        "queues": await (queue_stats or database_queue_stats)(uow),
+        "officials": await officials(uow, now),
+        "pqrd": await pqrd_by_days_left(uow, now),
+        "escalations": await escalations(uow),
+    }
+
+
+async def database_queue_stats(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Queue figures from the conversations table (used when the router offers none)."""
+    now = uow.clock.now()
+    day_start = datetime.combine(bogota_date(now), datetime.min.time(), BOGOTA)
+    waiting = dict(
+        (
+            await uow.session.execute(
+                select(Conversation.queue_id, func.count())
+                .where(Conversation.state.in_(WAITING))
+                .group_by(Conversation.queue_id)
+            )
+        ).all()
+    )
+    oldest = dict(
+        (
+            await uow.session.execute(
+                select(Conversation.queue_id, func.min(Conversation.started_at))
+                .where(Conversation.state.in_(WAITING))
+                .group_by(Conversation.queue_id)
+            )
+        ).all()
+    )
+    answered = (
+        await uow.session.execute(
+            select(Conversation.queue_id, Conversation.started_at, Conversation.answered_at).where(
+                Conversation.answered_at >= day_start
+            )
+        )
+    ).all()
+    queues = (await uow.session.scalars(select(Queue).order_by(Queue.id))).all()
+    out = []
+    for q in queues:
+        mine = [(s, a) for qid, s, a in answered if qid == q.id]
+        within = sum(
+            1 for s, a in mine if a is not None and (a - s).total_seconds() <= q.sl_threshold_seconds
+        )
+        first = oldest.get(q.id)
+        out.append(
+            {
+                "id": q.id,
+                "code": q.code,
+                "name": q.name,
+                "waiting": int(waiting.get(q.id, 0)),
+                "longest_wait_seconds": int((now - first).total_seconds()) if first else 0,
+                "answered_today": len(mine),
+                "service_level": round(100 * within / len(mine), 1) if mine else None,
+                "sl_target_percent": q.sl_target_percent,
+            }
+        )
+    return out
+
+
+async def officials(uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
+    """Officials with their state, seconds in it, and current load against capacity per channel."""
+    rows = (
+        await uow.session.scalars(select(Official).where(Official.active.is_(True)).order_by(Official.name))
+    ).all()
+    load = dict(
+        (
+            await uow.session.execute(
+                select(Conversation.official_id, func.count())
+                .where(Conversation.state.in_(ATTENDING))
+                .group_by(Conversation.official_id)
+            )
+        ).all()
+    )
+    tickets = dict(
+        (
+            await uow.session.execute(
+                select(Ticket.assignee_id, func.count())
+                .where(Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+                .group_by(Ticket.assignee_id)
+            )
+        ).all()
+    )
+    capacity = (await uow.session.execute(select(OfficialCapacity))).scalars().all()
+    caps: dict[int, dict[str, int]] = {}
+    for c in capacity:
+        caps.setdefault(c.official_id, {})[c.channel] = c.capacity
+    return [
+        {
+            "id": o.id,
+            "name": o.name,
+            "role": o.role,
+            "dependencia_id": o.dependencia_id,
+            "presence": o.presence,
+            "away_reason": o.away_reason,
+            "in_state_seconds": int((now - o.presence_since).total_seconds()) if o.presence_since else None,
+            "load": {"conversations": int(load.get(o.id, 0)), "pqrd": int(tickets.get(o.id, 0))},
+            "capacity": caps.get(o.id, {}),
+        }
+        for o in rows
+    ]
+
+
+def band(calendar: BusinessCalendar, today: date, due: date) -> str | None:
+    """overdue / today / two_days (≤ 2 business days left), or None when further away."""
+    if due < today:
+        return "overdue"
+    if due == today:
+        return "today"
+    return "two_days" if calendar.business_days_between(today, due) <= 2 else None
+
+
+async def pqrd_by_days_left(uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
+    """Per dependencia, open PQRDs overdue, due today and with at most two business days left."""
+    today = bogota_date(now)
+    horizon = today + timedelta(days=12)  # two business days never lie further than this
+    calendar = (await load_clock(uow)).calendar
+    rows = (
+        await uow.session.execute(
+            select(Ticket.dependencia_id, Ticket.due_date).where(
+                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+                Ticket.status != "suspendido",
+                Ticket.due_date <= horizon,
+            )
+        )
+    ).all()
+    deps = (await uow.session.scalars(select(Dependencia).order_by(Dependencia.name))).all()
+    counts = {d.id: {"overdue": 0, "today": 0, "two_days": 0} for d in deps}
+    for dependencia_id, due in rows:
+        which = band(calendar, today, due)
+        if which is not None and dependencia_id in counts:
+            counts[dependencia_id][which] += 1
+    return [{"dependencia_id": d.id, "code": d.code, "name": d.name, **counts[d.id]} for d in deps]
+
+
+async def escalations(uow: UnitOfWork, limit: int = 20) -> list[dict[str, Any]]:
+    """Open PQRDs that have reached an escalation step, most urgent first."""
+    rows = (
+        await uow.session.scalars(
+            select(Ticket)
+            .where(Ticket.escalation_step > 0, Ticket.status.in_([s.value for s in OPEN_STATUSES]))
+            .order_by(Ticket.due_date)
+            .limit(limit)
+        )
+    ).all()
+    return [
+        {
+            "id": t.id,
+            "radicado": t.radicado,
+            "subject": t.subject,
+            "dependencia_id": t.dependencia_id,
+            "assignee_id": t.assignee_id,
+            "due_date": t.due_date.isoformat(),
+            "step": t.escalation_step,
+        }
+        for t in rows
+    ]
+
+
+def fingerprint(snapshot: dict[str, Any]) -> str:
+    """What changed, ignoring the time of computation and the seconds-in-state counters."""
+    stable = {k: v for k, v in snapshot.items() if k not in ("generated_at", "history")}
+    stable["officials"] = [
+        {k: v for k, v in o.items() if k != "in_state_seconds"} for o in stable["officials"]
+    ]
+    stable["queues"] = [{k: v for k, v in q.items() if k != "longest_wait_seconds"} for q in stable["queues"]]
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
+
+
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class SupervisorFeed:
+    """One per process: recompute every `interval` seconds while a local supervisor listens, push
+    the snapshot when it changed (and at least every `heartbeat` seconds, for the time counters)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        emit: Emit,
+        listeners: Callable[[], int],
+        queue_stats: Callable[[], QueueStats | None],
+        interval: float = 0.4,
+        heartbeat: float = 10.0,
+    ) -> None:
+        self.uow, self.emit, self.listeners, self.queue_stats = uow, emit, listeners, queue_stats
+        self.interval, self.heartbeat = interval, heartbeat
+        self.latest: dict[str, Any] | None = None
+        self.history: deque[tuple[float, int]] = deque(maxlen=3600)  # (unix time, waiting), last hour
+        self._last_print = ""
+        self._last_sent = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def current(self) -> dict[str, Any]:
+        """The newest snapshot (computed now if none yet), with the waiting history."""
+        if self.latest is None:
+            await self.tick(force=True)
+        assert self.latest is not None
+        return self.latest
+
+    async def tick(self, force: bool = False) -> None:
+        async with self.uow() as uow:
+            snapshot = await dashboard(uow, self.queue_stats())
+        now = time.time()
+        waiting = sum(int(q.get("waiting", 0)) for q in snapshot["queues"])
+        if not self.history or now - self.history[-1][0] >= 1.0:
+            self.history.append((now, waiting))
+        snapshot["history"] = [[round(t), w] for t, w in self.history if now - t <= 3600]
+        self.latest = snapshot
+        print_ = fingerprint(snapshot)
+        if force or print_ != self._last_print or now - self._last_sent >= self.heartbeat:
+            self._last_print, self._last_sent = print_, now
+            await self.emit(snapshot)
+
+    async def run(self) -> None:
+        while True:
+            started = time.monotonic()
+            if self.listeners() > 0:
+                try:
+                    await self.tick()
+                except Exception:
+                    log.exception("supervisor_feed_failed")
+            await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.run(), name="supervisor-feed")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
