@@ -1,0 +1,59 @@
+"""Concurrent filings, each in its own unit of work on a real engine, get distinct consecutive
+radicados; filings that roll back give their numbers back, so the year's sequence has no gaps."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from sqlalchemy import func, select
+
+from contact_center.domain.clock import FakeClock
+from contact_center.domain.legal_clock import PqrdType
+from contact_center.persistence.db import create_engine, session_factory
+from contact_center.persistence.models import Dependencia, RadicadoSequence, TicketEvent
+from contact_center.services import tickets
+from contact_center.services.notifier import RecordingNotifier
+from contact_center.services.tickets import Actor, NewTicket
+from contact_center.services.uow import UnitOfWorkFactory
+from tests.conftest import START, TEST_SECRET
+
+NEW = NewTicket(PqrdType.PETICION, "Alumbrado", "Poste sin luz en la calle 18.", "web")
+
+
+class Abandoned(Exception):
+    """A filing that fails after taking its number (the transaction rolls back)."""
+
+
+async def _file(factory: UnitOfWorkFactory, abandon: bool) -> str | None:
+    async with factory() as uow:
+        filed = await tickets.file_ticket(uow, NEW, Actor("citizen"), secret=TEST_SECRET.encode())
+        # Hold the transaction open a little so filings really overlap on the sequence row.
+        await asyncio.sleep(random.uniform(0, 0.02))
+        if abandon:
+            return None  # leaving without commit rolls back, number included
+        await uow.commit()
+        return filed.radicado
+
+
+async def test_concurrent_filings_get_distinct_consecutive_gap_free_radicados(
+    backend: str, database_url: str
+) -> None:
+    engine = create_engine(database_url, pool_size=30)
+    try:
+        factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), FakeClock(START))
+        async with factory() as uow:
+            uow.session.add(Dependencia(code="atencion", name="Atención al Ciudadano", is_triage=True))
+            await uow.commit()
+        abandon = [False] * 50 + [True] * 10
+        random.shuffle(abandon)
+        results = await asyncio.gather(*(_file(factory, a) for a in abandon))
+        radicados = sorted(r for r in results if r is not None)
+        assert radicados == [f"2026{n:06d}" for n in range(1, 51)]
+        async with factory() as uow:
+            sequence = await uow.session.get(RadicadoSequence, 2026)
+            assert sequence is not None and sequence.last_value == 50
+            events = await uow.session.scalar(select(func.count()).select_from(TicketEvent))
+            assert events == 50
+    finally:
+        await engine.dispose()
