@@ -69,8 +69,36 @@ class RqJobs:
         """Enqueue (job, args, job_id) triples in one thread hop; the number newly queued."""
         return await asyncio.to_thread(self._enqueue_batch, items)
 
-    def _enqueue_batch(self, items: Sequence[tuple[str, tuple[JobArg, ...], str]]) -> int:
-        return sum(self.enqueue_sync(job, args, job_id) for job, args, job_id in items)
+    def _enqueue_batch(self, items: Sequence[tuple[str, tuple[JobArg, ...], str]], retries: int = 3) -> int:
+        """One round trip to see which ids exist, one pipeline to queue the others.
+
+        Ids that exist go through `enqueue_sync` (a dead job is replaced, a live one kept). Between
+        the check and the pipeline another process could queue the same id; the jobs are
+        idempotent, so the cost of that race is a second run that does nothing.
+        """
+        for job in {job for job, _, _ in items}:
+            resolve(job)
+        ids = [rq_job_id(self._namespace, job_id) for _, _, job_id in items]
+        with self.connection.pipeline(transaction=False) as pipe:
+            for rq_id in ids:
+                pipe.exists(Job.key_for(rq_id))
+            exists = pipe.execute()
+        fresh = [
+            Queue.prepare_data(
+                RUNNER,
+                args=(job, *args),
+                job_id=rq_id,
+                retry=retry_policy(retries, self._retry_base),
+                result_ttl=RESULT_TTL_SECONDS,
+                description=job_id,
+            )
+            for (job, args, job_id), rq_id, found in zip(items, ids, exists, strict=True)
+            if not found
+        ]
+        if fresh:
+            self.queue.enqueue_many(fresh)
+        known = [item for item, found in zip(items, exists, strict=True) if found]
+        return len(fresh) + sum(self.enqueue_sync(job, args, job_id) for job, args, job_id in known)
 
     def enqueue_sync(
         self,
