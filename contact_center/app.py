@@ -26,6 +26,8 @@ from contact_center.web import (
     pqrd,
     pqrd_deadline,
     reports,
+    routing_admin,
+    stats,
     system,
     ticket_import,
     tickets,
@@ -62,6 +64,8 @@ API_ROUTES: list[ApiRoutes] = [
     tickets.routes,
     calendar_admin.routes,
     pqrd.routes,
+    stats.routes,
+    routing_admin.routes,
 ]
 Installer = Callable[[web.Application], None]
 
