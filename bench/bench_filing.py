@@ -1,0 +1,181 @@
+"""PQRD filings per second through the real HTTP stack, next to raw asyncpg inserts in the same run.
+
+A `contact-center serve` process (PostgreSQL, then SQLite) takes `POST /api/v1/pqrd` with an
+Idempotency-Key from N concurrent aiohttp clients; the baseline is N asyncpg connections doing
+single-row INSERT transactions for the same time. Targets: PostgreSQL filing rate >= half the raw
+rate with p99 < 200 ms; SQLite >= 150 filings/s.
+
+    .venv/bin/python -m bench.bench_filing [--quick] [--clients 32] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import json
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from contact_center.persistence import migrate
+from tests.support import services
+from tests.support.server import ServerProcess
+
+FILING: dict[str, Any] = {
+    "type": "peticion",
+    "subject": "Hueco en la carrera 27",
+    "description": "Hay un hueco profundo frente al número 15-30.",
+    "citizen": {"name": "Ana Pérez", "document_type": "CC", "document_number": "1085123456"},
+    "anonymous": False,
+    "data_consent": True,
+    "notify_by_email": False,
+    "priority_flags": [],
+}
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else 0.0
+
+
+async def _client(http: aiohttp.ClientSession, url: str, until: float, latencies: list[float]) -> int:
+    errors = 0
+    while time.perf_counter() < until:
+        body = copy.deepcopy(FILING)
+        body["citizen"]["document_number"] = str(10**9 + len(latencies))  # many citizens, as in life
+        started = time.perf_counter()
+        async with http.post(url, json=body, headers={"Idempotency-Key": str(uuid.uuid4())}) as resp:
+            await resp.read()
+            if resp.status != 201:
+                errors += 1
+        latencies.append(time.perf_counter() - started)
+    return errors
+
+
+async def load(base_url: str, clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        await _client(http, f"{base_url}/api/v1/pqrd", time.perf_counter() + 0.5, [])  # warm up
+        started = time.perf_counter()
+        until = started + seconds
+        url = f"{base_url}/api/v1/pqrd"
+        errors = sum(await asyncio.gather(*(_client(http, url, until, latencies) for _ in range(clients))))
+        elapsed = time.perf_counter() - started
+    return {
+        "per_s": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "errors": errors,
+        "count": len(latencies),
+    }
+
+
+async def raw_inserts(dsn: str, clients: int, seconds: float) -> float:
+    """The baseline: single-row INSERT transactions on N asyncpg connections."""
+    pool = await asyncpg.create_pool(dsn, min_size=clients, max_size=clients)
+    assert pool is not None
+    await pool.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial primary key, payload text)")
+    count = 0
+
+    async def worker(until: float) -> None:
+        nonlocal count
+        async with pool.acquire() as conn:
+            while time.perf_counter() < until:
+                async with conn.transaction():
+                    await conn.execute("INSERT INTO bench_raw (payload) VALUES ($1)", FILING["description"])
+                count += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(started + seconds) for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    return count / elapsed
+
+
+def served(env: dict[str, str], log: Path) -> ServerProcess:
+    server = ServerProcess(env, log_path=log)
+    result = server.run_cli("seed-demo")
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    return server.start()
+
+
+async def bench_postgres(clients: int, seconds: float, work: Path) -> dict[str, float]:
+    name = services.unique_name("p195_bench")
+    dsn = await services.create_database(name)
+    try:
+        await asyncio.to_thread(migrate.upgrade, dsn.replace("postgresql://", "postgresql+asyncpg://", 1))
+        env = {
+            "DATABASE_URL": dsn,
+            "SECRET_KEY": "bench-secret",
+            "DATA_DIR": str(work / "pg"),
+            "LOG_LEVEL": "WARNING",
+        }
+        server = await asyncio.to_thread(served, env, work / "pg.log")
+        try:
+            filing = await load(server.url, clients, seconds)
+        finally:
+            server.stop()
+        raw = await raw_inserts(dsn, clients, seconds)
+    finally:
+        await services.drop_database(name)
+    return {**{f"pg_{k}": v for k, v in filing.items()}, "pg_raw_inserts_per_s": raw}
+
+
+async def bench_sqlite(clients: int, seconds: float, work: Path) -> dict[str, float]:
+    env = {"DATABASE_URL": "", "DATA_DIR": str(work / "sqlite"), "LOG_LEVEL": "WARNING"}
+    server = await asyncio.to_thread(served, env, work / "sqlite.log")
+    try:
+        filing = await load(server.url, clients, seconds)
+    finally:
+        server.stop()
+    return {f"sqlite_{k}": v for k, v in filing.items()}
+
+
+async def run(clients: int, seconds: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="bench_filing_") as tmp:
+        work = Path(tmp)
+        figures = {
+            **await bench_postgres(clients, seconds, work),
+            **await bench_sqlite(clients, seconds, work),
+        }
+    figures["pg_ratio_to_raw"] = figures["pg_per_s"] / figures["pg_raw_inserts_per_s"]
+    figures["clients"] = clients
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(prog="bench.bench_filing")
+    parser.add_argument("--quick", action="store_true", help="tiny run for the test suite")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    clients, seconds = (4, 1.0) if args.quick else (args.clients, args.seconds)
+    figures = asyncio.run(run(clients, seconds))
+    print(f"clients: {clients}, {seconds:.0f} s per measure")
+    print(
+        f"PostgreSQL: {figures['pg_per_s']:.0f} filings/s (p50 {figures['pg_p50_ms']:.0f} ms, "
+        f"p99 {figures['pg_p99_ms']:.0f} ms, {figures['pg_errors']:.0f} errors)"
+    )
+    print(f"PostgreSQL raw asyncpg insert transactions: {figures['pg_raw_inserts_per_s']:.0f}/s")
+    print(f"ratio filing/raw: {figures['pg_ratio_to_raw']:.2f} (target >= 0.5)")
+    print(
+        f"SQLite: {figures['sqlite_per_s']:.0f} filings/s (p50 {figures['sqlite_p50_ms']:.0f} ms, "
+        f"p99 {figures['sqlite_p99_ms']:.0f} ms, {figures['sqlite_errors']:.0f} errors) (target >= 150/s)"
+    )
+    print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
+    sys.stdout.flush()
+    return figures
+
+
+if __name__ == "__main__":
+    main()
