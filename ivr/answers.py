@@ -10,10 +10,11 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import time
+from time import monotonic
 
 from sqlalchemy import select
 
-from contact_center.domain.calendar import bogota_date
+from contact_center.domain.calendar import BusinessCalendar, bogota_date
 from contact_center.domain.clock import BOGOTA
 from contact_center.domain.errors import DomainError
 from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RADICADO_STATUS = "radicado_status"
 LINE_SCHEDULE = "linea195"
+CALENDAR_TTL_S = 60.0
 
 # How a status reads in "El radicado ... se encuentra {estado}".
 SPOKEN_STATUS: dict[TicketStatus, str] = {
@@ -63,6 +65,7 @@ class HostAnswers:
     base_url: str
     store: AttachmentStore
     hours: LineHours = field(default_factory=LineHours)
+    _cache: dict[str, tuple[float, BusinessCalendar]] = field(default_factory=dict, compare=False)
 
     async def lookup(self, uow: UnitOfWork, request: Lookup) -> LookupResult:
         if request.operation != RADICADO_STATUS:
@@ -84,9 +87,20 @@ class HostAnswers:
         if request.schedule != LINE_SCHEDULE:
             log.warning("ivr_unknown_schedule", extra={"schedule": request.schedule})
         now = uow.clock.now().astimezone(BOGOTA)
-        clock = await load_clock(uow)
-        open_day = clock.calendar.is_business_day(now.date())
+        calendar = await self._calendar(uow)
+        open_day = calendar.is_business_day(now.date())
         return HoursResult(open_day and self.hours.opens <= now.time() < self.hours.closes)
+
+    async def _calendar(self, uow: UnitOfWork) -> BusinessCalendar:
+        # Every call asks at least twice; building the calendar (holidays, closures, settings) costs
+        # far more than the rest of a webhook. Closure days are decreed days ahead, so a calendar
+        # at most CALENDAR_TTL_S old is current enough.
+        cached = self._cache.get("calendar")
+        if cached is not None and cached[0] > monotonic():
+            return cached[1]
+        calendar = (await load_clock(uow)).calendar
+        self._cache["calendar"] = (monotonic() + CALENDAR_TTL_S, calendar)
+        return calendar
 
     async def file(self, uow: UnitOfWork, call: Conversation, request: FilePqrd, step: int) -> PqrdFiled:
         """File the recorded petition once per (call, step): a replayed webhook gets the same radicado."""

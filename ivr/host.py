@@ -199,6 +199,8 @@ class IvrHost:
                     await self.queue.enqueue(uow, call.id, action.queue)
             elif isinstance(action, ScheduleCallback):
                 await request_callback(uow, call, action.queue, action.number)
+                if self.queue is not None:
+                    await self.queue.keep_for_callback(uow, call.id, action.number)
                 call.flow_state = {**(call.flow_state or {}), "callback": True}
             elif isinstance(action, Transfer) and action.target_kind == "official":
                 call.state = "active"

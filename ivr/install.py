@@ -31,8 +31,22 @@ CALLBACK_ROUND_SECONDS = 2.0
 T = TypeVar("T")
 QueueFactory = Callable[[web.Application], CallQueue | None]
 DialerFactory = Callable[[web.Application], Dialer | None]
-# Filled in by the modules that provide them (the router queue, the Twilio and Asterisk dialers).
-QUEUE_FACTORIES: list[QueueFactory] = []
+
+
+def router_queue(app: web.Application) -> CallQueue | None:
+    """The router's queue when the router is on the app (`contact_center.web.keys.ROUTER`)."""
+    from contact_center.web import keys
+
+    key = getattr(keys, "ROUTER", None)  # the router feature adds its key; absent, calls cannot queue
+    if key is None:
+        return None
+    from ivr.router_queue import RouterCallQueue
+
+    return RouterCallQueue(lambda: app[key])
+
+
+# The first factory that answers wins; the Twilio and Asterisk modules add their dialers.
+QUEUE_FACTORIES: list[QueueFactory] = [router_queue]
 DIALER_FACTORIES: list[DialerFactory] = []
 
 

@@ -36,3 +36,7 @@ class CallQueue(Protocol):
     async def abandon(self, uow: UnitOfWork, conversation_id: int) -> None:
         """The caller left while waiting."""
         ...
+
+    async def keep_for_callback(self, uow: UnitOfWork, conversation_id: int, number: str) -> None:
+        """The caller hangs up but keeps their place: flag the waiting item as a callback."""
+        ...
