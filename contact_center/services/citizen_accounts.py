@@ -1,9 +1,11 @@
 """Citizens' accounts on the mobile app: sign-up, email verification, log-in and app tokens.
 
-An account joins a `Citizen` only when its email is verified, through the shared matching rules
-of `contact_center.services.citizens`: the verified email (and the document number, which the
-design counts as a strong identity) find the citizen, so their earlier cases on the web, the phone
-or chat show up in the app. Before verification an account has no citizen and sees nothing.
+An account joins a `Citizen` only when its email is verified, and only through that proof: the
+citizen holding the address (the cases filed with it as contact address, on the web, the phone or
+the chat) becomes the account's, or a new one is created. The document number and phone typed at
+sign-up are kept as unverified claims: they never join a history, so typing somebody else's cédula
+shows nothing of theirs (see `contact_center.services.citizens`). Before verification an account
+has no citizen and sees nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from contact_center.services import mail
 from contact_center.services.auth import hash_password, token_digest
 from contact_center.services.citizens import (
     CitizenDetails,
+    attach_claims,
     document_value,
     find_or_create_citizen,
     normalize_email,
@@ -181,16 +184,13 @@ async def verify_email(uow: UnitOfWork, token: str) -> CitizenAccount:
 
 
 async def _join_citizen(uow: UnitOfWork, account: CitizenAccount) -> int:
-    """The citizen behind the now verified email (and document), by the shared matching rules."""
-    details = CitizenDetails(
-        name=account.name,
-        document_type=account.document_type,
-        document_number=account.document_number,
-        email=account.email,
-        email_verified=True,
-        phone=account.phone,
+    """The citizen behind the now verified email; what else was typed at sign-up is a mere claim."""
+    proof = CitizenDetails(name=account.name, email=account.email, email_verified=True)
+    citizen = await find_or_create_citizen(uow, proof)
+    claims = CitizenDetails(
+        document_type=account.document_type, document_number=account.document_number, phone=account.phone
     )
-    citizen = await find_or_create_citizen(uow, details)
+    await attach_claims(uow, citizen, claims)
     app_identity = CitizenIdentity(
         citizen_id=citizen.id,
         kind=APP_ACCOUNT,

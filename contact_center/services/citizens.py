@@ -1,9 +1,17 @@
 """Find or create the citizen behind a filing, from the identities they give.
 
-Matching is automatic only on strong identities: a document number ("CC:1085123456") and an e-mail
-address or phone number whose control was proven (verified). An unverified e-mail or phone only
-joins a citizen already matched by document; on its own it never joins anybody's history, so
-typing someone else's address cannot read or write their cases. Officials merge the rest by hand.
+Access to a history follows proof, never claims. What a filer types (a document number such as
+"CC:1085123456", an e-mail address, a phone number) is a *claim*: stored with the citizen record the
+filing creates, when nobody holds that value yet, and never used to join two histories. Only an
+identity whose control was proven (`verified`: an e-mail confirmed with a code, a phone confirmed
+by SMS) matches an existing citizen, and so opens its history in the app.
+
+One claim leads somewhere: the e-mail address. A filing that gives address X joins the citizen
+holding X (and adds no other claim to it), and whoever later proves X joins that citizen: the
+filings that named X as their contact address are theirs to see, and the acknowledgements went
+to X anyway. A document number or an unverified phone never joins anything, so typing somebody
+else's cédula neither reads nor writes their cases. Officials merge the rest by hand
+(`merged_into_id`), after checking the person's document themselves.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ _EMAIL = re.compile(
     r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
 )
 _MERGE_DEPTH = 10
+PROOF_CLAIMS = frozenset({"email"})
+"""Kinds whose unverified claim a later proof takes over, together with the history behind it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +45,9 @@ class Identity:
     verified: bool = False
 
     @property
-    def strong(self) -> bool:
-        return self.kind == "document" or self.verified
+    def leads_to_holder(self) -> bool:
+        """Whether this identity finds the citizen already holding it (see the module docstring)."""
+        return self.verified or self.kind in PROOF_CLAIMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,40 +116,52 @@ def normalize_phone(phone: str) -> str:
 
 
 async def find_or_create_citizen(uow: UnitOfWork, details: CitizenDetails) -> Citizen:
-    """The citizen these details identify, created if no strong identity matches; their new
-    identities are attached. Runs inside the caller's transaction (flushes, never commits)."""
+    """The citizen these details lead to (proven identities first, then the typed e-mail), created
+    when there is none. A citizen found by proof gets the new proven identities; one found through
+    a mere claim gets nothing added. Runs in the caller's transaction (flushes, never commits)."""
     identities = details.identities()
-    citizen = await _match(uow, identities)
-    if citizen is None:
-        citizen = await _create(uow, details, identities)
-        if citizen is not None:
+    for _ in range(3):
+        found = await _match(uow, identities)
+        if found is not None:
+            citizen, proven = found
+            if proven:
+                if details.name and not citizen.name:
+                    citizen.name = details.name
+                await _attach_proofs(uow, citizen, [i for i in identities if i.verified])
             return citizen
-        # A concurrent filing created the same person first: use theirs.
-        citizen = await _match(uow, identities)
-        assert citizen is not None
-    if details.name and not citizen.name:
-        citizen.name = details.name
-    by_document = any(i.kind == "document" for i in identities)
-    await _attach(uow, citizen, [i for i in identities if i.strong or by_document])
-    return citizen
+        created = await _create(uow, details, identities)
+        if created is not None:
+            return created
+        # A concurrent filing took one of these identities first: follow it there.
+    raise AssertionError("identity kept changing hands")  # pragma: no cover
 
 
-async def _match(uow: UnitOfWork, identities: list[Identity]) -> Citizen | None:
-    strong = [i for i in identities if i.strong]
-    if not strong:
+async def attach_claims(uow: UnitOfWork, citizen: Citizen, details: CitizenDetails) -> None:
+    """Record what the citizen typed (unverified) where nobody holds it yet; it joins nothing."""
+    claims = [i for i in details.identities() if not i.verified]
+    taken = await _taken(uow, claims)
+    for identity in claims:
+        if (identity.kind, identity.value) not in taken:
+            await _insert_quietly(uow, _row(citizen.id, identity, uow.clock.now()))
+
+
+async def _match(uow: UnitOfWork, identities: list[Identity]) -> tuple[Citizen, bool] | None:
+    """The citizen and whether a proof led there; None when nothing leads anywhere."""
+    leads = [i for i in identities if i.leads_to_holder]
+    if not leads:
         return None
-    rows = (
-        await uow.session.scalars(
-            select(CitizenIdentity).where(
-                or_(*(_same(i) for i in strong)),
-            )
-        )
-    ).all()
-    # The document decides when strong identities point at different people.
-    rows = sorted(rows, key=lambda r: (r.kind != "document", r.citizen_id))
-    for row in rows:
-        if row.kind == "document" or row.verified:
-            return await _surviving(uow, row.citizen_id)
+    rows = (await uow.session.scalars(select(CitizenIdentity).where(or_(*(_same(i) for i in leads))))).all()
+    held = {(r.kind, r.value): r for r in rows}
+    proofs = [i for i in leads if i.verified]
+    # A proof over a proven row, then a proof over an e-mail claim, then the typed e-mail.
+    for identity, needs in [(i, True) for i in proofs] + [(i, False) for i in proofs]:
+        row = held.get((identity.kind, identity.value))
+        if row is not None and (row.verified == needs) and (needs or row.kind in PROOF_CLAIMS):
+            return await _surviving(uow, row.citizen_id), True
+    for identity in leads:
+        row = held.get((identity.kind, identity.value))
+        if not identity.verified and row is not None:
+            return await _surviving(uow, row.citizen_id), False
     return None
 
 
@@ -159,23 +182,40 @@ async def _surviving(uow: UnitOfWork, citizen_id: int) -> Citizen:
 
 
 async def _create(uow: UnitOfWork, details: CitizenDetails, identities: list[Identity]) -> Citizen | None:
-    """A new citizen with their identities, or None when a strong one was taken meanwhile."""
+    """A new citizen with their identities, or None when one that leads somewhere was taken meanwhile.
+
+    A proof takes over a claim of its value held elsewhere; claims that lead nowhere (document,
+    unverified phone) are kept only where free."""
     now = uow.clock.now()
-    by_document = any(i.kind == "document" for i in identities)
-    keep = [i for i in identities if i.strong or by_document]
-    taken = await _taken(uow, [i for i in keep if not i.strong])
+    leading = [i for i in identities if i.leads_to_holder]
+    held = await _taken(uow, leading)
     try:
         async with uow.session.begin_nested():
             citizen = Citizen(name=details.name, created_at=now)
             uow.session.add(citizen)
             await uow.session.flush()
-            for identity in keep:
-                if (identity.kind, identity.value) not in taken:
+            for identity in leading:
+                if (identity.kind, identity.value) not in held:
                     uow.session.add(_row(citizen.id, identity, now))
             await uow.session.flush()
     except IntegrityError:
         return None
+    await _attach_proofs(uow, citizen, [i for i in leading if i.verified])
+    rest = [i for i in identities if not i.leads_to_holder]
+    taken = await _taken(uow, rest)
+    for identity in rest:
+        if (identity.kind, identity.value) not in taken:
+            await _insert_quietly(uow, _row(citizen.id, identity, now))
     return citizen
+
+
+async def _insert_quietly(uow: UnitOfWork, row: CitizenIdentity) -> None:
+    """Insert a claim; if somebody got the value concurrently, it stays with them."""
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(row)
+    except IntegrityError:
+        pass
 
 
 async def _taken(uow: UnitOfWork, identities: list[Identity]) -> set[tuple[str, str]]:
@@ -187,24 +227,19 @@ async def _taken(uow: UnitOfWork, identities: list[Identity]) -> set[tuple[str, 
     return {(kind, value) for kind, value in rows}
 
 
-async def _attach(uow: UnitOfWork, citizen: Citizen, identities: list[Identity]) -> None:
-    """Add what is new; a verified claim takes over an unverified row held by somebody else."""
-    if not identities:
+async def _attach_proofs(uow: UnitOfWork, citizen: Citizen, proofs: list[Identity]) -> None:
+    """Add the proven identities that are new; a proof takes over a claim of the same value, which
+    moves the bare row (not the history) when somebody else's record held it."""
+    if not proofs:
         return
-    rows = (
-        await uow.session.scalars(select(CitizenIdentity).where(or_(*(_same(i) for i in identities))))
-    ).all()
+    rows = (await uow.session.scalars(select(CitizenIdentity).where(or_(*(_same(i) for i in proofs))))).all()
     existing = {(r.kind, r.value): r for r in rows}
     now = uow.clock.now()
-    for identity in identities:
+    for identity in proofs:
         row = existing.get((identity.kind, identity.value))
         if row is None:
-            try:
-                async with uow.session.begin_nested():
-                    uow.session.add(_row(citizen.id, identity, now))
-            except IntegrityError:
-                continue  # attached concurrently; it stays with whoever got it first
-        elif identity.verified and not row.verified:
+            await _insert_quietly(uow, _row(citizen.id, identity, now))
+        elif not row.verified:
             row.citizen_id, row.verified = citizen.id, True
 
 

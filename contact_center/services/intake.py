@@ -1,10 +1,10 @@
 """Filing a PQRD from any channel: the portal form, the API, the app, a phone call, an official.
 
 One use case, `file_pqrd`, inside the caller's unit of work: validate everything first (so bad input
-changes nothing), find or create the citizen by their strong identities, record their consent with
-the privacy notice's version, file the ticket (radicado, legal due date, first event), store the
-attachments and record the acknowledgement. The caller commits, then calls `after_commit` to send
-the acknowledgement e-mail in the background.
+changes nothing), find or create the citizen (by proven identities, then by the typed e-mail; never
+by document), record their consent with the privacy notice's version, file the ticket (radicado,
+legal due date, first event), store the attachments and record the acknowledgement. The caller
+commits, then calls `after_commit` to send the acknowledgement e-mail in the background.
 """
 
 from __future__ import annotations

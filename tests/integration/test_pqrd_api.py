@@ -71,17 +71,26 @@ async def test_status_shows_public_history_with_the_access_code(seeded: TestClie
     assert again.status == 200
 
 
-async def test_same_document_joins_one_history_unverified_email_alone_does_not(
+async def test_the_typed_email_joins_one_history_a_document_alone_does_not(
     seeded: TestClient[Any, Any],
 ) -> None:
     await seeded.post("/api/v1/pqrd", json=FILING)
-    second = filing(citizen={**FILING["citizen"], "document_number": "1.085.123.456", "email": "otro@x.co"})
-    assert (await seeded.post("/api/v1/pqrd", json=second)).status == 201
-    stranger = filing(citizen={"name": "Impostor", "email": "ana@example.co"})
-    assert (await seeded.post("/api/v1/pqrd", json=stranger)).status == 201
+    same_email = filing(citizen={"name": "Ana", "email": "ANA@example.co"})
+    assert (await seeded.post("/api/v1/pqrd", json=same_email)).status == 201
+    # Somebody typing Ana's cédula with another address is a claim: it joins nothing of hers.
+    same_document = filing(
+        citizen={**FILING["citizen"], "document_number": "1.085.123.456", "email": "otro@x.co"}
+    )
+    assert (await seeded.post("/api/v1/pqrd", json=same_document)).status == 201
     async with seeded.app[UOW]() as uow:
         owners = [t.citizen_id for t in (await uow.session.scalars(select(Ticket).order_by(Ticket.id))).all()]
+        holders = {
+            (i.kind, i.value): i.citizen_id
+            for i in (await uow.session.scalars(select(CitizenIdentity))).all()
+        }
     assert owners[0] == owners[1] and owners[2] not in (None, owners[0])
+    assert holders[("document", "CC:1085123456")] == owners[0]  # the first claim keeps the value
+    assert holders[("email", "otro@x.co")] == owners[2]
 
 
 async def test_anonymous_filing_needs_no_citizen_nor_consent(seeded: TestClient[Any, Any]) -> None:
