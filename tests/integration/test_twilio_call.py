@@ -34,8 +34,8 @@ async def line(
 
 async def test_a_whole_call_reaches_the_official_who_accepted_the_offer(line: TestClient[Any, Any]) -> None:
     router = parts(line)
-    resp = await line.post("/api/v1/pqrd", json={"type": "peticion", "subject": "Alumbrado",
-                                                 "description": "Poste apagado.", "anonymous": True})  # fmt: skip
+    pqrd = {"type": "peticion", "subject": "Alumbrado", "description": "Poste apagado.", "anonymous": True}
+    resp = await line.post("/api/v1/pqrd", json=pqrd)
     radicado = (await resp.json())["radicado"]
     # Menu -> 2 -> radicado: status read back, back at the menu.
     root = await twiml(line, "/channels/twilio/voice", call_params())
