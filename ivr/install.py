@@ -45,9 +45,15 @@ def router_queue(app: web.Application) -> CallQueue | None:
     return RouterCallQueue(lambda: app[key])
 
 
-# The first factory that answers wins; the Twilio and Asterisk modules add their dialers.
+def asterisk_dialer(app: web.Application) -> Dialer | None:
+    from ivr.asterisk_install import asterisk_dialer as dialer
+
+    return dialer(app)
+
+
+# The first factory that answers wins.
 QUEUE_FACTORIES: list[QueueFactory] = [router_queue]
-DIALER_FACTORIES: list[DialerFactory] = []
+DIALER_FACTORIES: list[DialerFactory] = [asterisk_dialer]
 
 
 def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> None:
@@ -63,10 +69,9 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
             store=AttachmentStore(settings.data_dir / "attachments"),
         )
         app[VOICE_LINE] = VoiceLine(IvrHost(flows, answers, queue), queue)
-        dialer = _first(DIALER_FACTORIES, app)
         task = None
-        if queue is not None and dialer is not None:
-            task = asyncio.create_task(_dial_callbacks(app, queue, dialer), name="ivr-callbacks")
+        if queue is not None:
+            task = asyncio.create_task(_dial_callbacks(app, queue), name="ivr-callbacks")
         log.info("voice_line_ready", extra={"flows": sorted(flows), "router": queue is not None})
         yield
         if task is not None:
@@ -75,6 +80,9 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
                 await task
 
     app.cleanup_ctx.append(lifetime)
+    from ivr.asterisk_install import asterisk_lifetime
+
+    app.cleanup_ctx.append(asterisk_lifetime)
 
 
 def _first(factories: list[Callable[[web.Application], T | None]], app: web.Application) -> T | None:
@@ -85,10 +93,12 @@ def _first(factories: list[Callable[[web.Application], T | None]], app: web.Appl
     return None
 
 
-async def _dial_callbacks(app: web.Application, queue: CallQueue, dialer: Dialer) -> None:
+async def _dial_callbacks(app: web.Application, queue: CallQueue) -> None:
     while True:
+        dialer = _first(DIALER_FACTORIES, app)  # the Asterisk link may come up after the voice line
         try:
-            await dial_due_callbacks(app[UOW], queue, dialer)
+            if dialer is not None:
+                await dial_due_callbacks(app[UOW], queue, dialer)
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.exception("ivr_callback_round_failed")
         await asyncio.sleep(CALLBACK_ROUND_SECONDS)

@@ -117,3 +117,27 @@ async def test_caller_hanging_up_mid_menu_closes_the_conversation(
     caller = Caller(keys=[], variables={"CHANNEL(linkedid)": LINKEDID})  # hangs up at the first menu
     await call(agi_port, caller)
     assert await settle(line, LINKEDID) == ("closed", True)
+
+
+async def test_configured_app_starts_the_agi_server_and_the_ami_mirror(
+    backend: str, make_client: AppFactory, make_settings: Callable[..., Settings]
+) -> None:
+    from ivr.asterisk_install import ASTERISK
+    from tests.asterisk_peer import AmiPeer
+
+    async with AmiPeer() as peer:
+        settings = make_settings(agi_port=0, ami_host="127.0.0.1", ami_port=peer.port,
+                                 ami_username=peer.username, ami_secret=peer.secret)  # fmt: skip
+        client = await make_client(settings)
+        asterisk = client.app[ASTERISK]
+        assert asterisk.agi is not None and asterisk.ami is not None and asterisk.mirror is not None
+        await asterisk.ami.wait_connected(3.0)
+        caller = Caller(keys=[], variables={"CHANNEL(linkedid)": LINKEDID})
+        await call(asterisk.agi.port, caller)
+        assert caller.commands[1] == "ANSWER"
+        await peer.replay()
+        await asyncio.sleep(0.1)
+        await asterisk.ami.drained()
+        await asterisk.mirror.flush()
+        assert asterisk.mirror.stats.applied > 0
+        await client.close()
