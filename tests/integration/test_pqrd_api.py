@@ -152,3 +152,33 @@ async def test_html_and_script_are_stored_as_text_and_returned_escaped_in_json(
     )
     assert status.content_type == "application/json"
     assert (await status.json())["subject"] == script  # kept verbatim, as data, never as markup
+
+
+async def test_wrong_codes_and_unknown_radicados_look_the_same_then_are_rate_limited(
+    seeded: TestClient[Any, Any],
+) -> None:
+    filed = await (await seeded.post("/api/v1/pqrd", json=FILING)).json()
+    url = f"/api/v1/pqrd/{filed['radicado']}"
+    wrong = await seeded.get(url, params={"access_code": "ZZZZZZZZ"})
+    unknown = await seeded.get("/api/v1/pqrd/2026999999", params={"access_code": filed["access_code"]})
+    garbage = await seeded.get("/api/v1/pqrd/abc", params={"access_code": "x"})
+    assert wrong.status == unknown.status == garbage.status == 404
+    assert await wrong.json() == await unknown.json() == await garbage.json()
+    for _ in range(7):
+        assert (await seeded.get(url, params={"access_code": "ZZZZZZZZ"})).status == 404
+    limited = await seeded.get(url, params={"access_code": filed["access_code"]})
+    assert limited.status == 429 and (await limited.json())["error"]["code"] == "rate_limited"
+
+
+async def test_the_rate_limit_is_shared_through_redis_when_configured(
+    make_client: Any, make_settings: Any, redis_namespace: str
+) -> None:
+    from tests.support.services import REDIS_URL
+
+    settings = make_settings(redis_url=REDIS_URL, redis_namespace=redis_namespace, jobs="inline")
+    first, second = await make_client(settings), await make_client(settings)
+    for client in (first, second):
+        for _ in range(5):
+            assert (await client.get("/api/v1/pqrd/2026000001", params={"access_code": "NOPE"})).status == 404
+    resp = await first.get("/api/v1/pqrd/2026000001", params={"access_code": "NOPE"})
+    assert resp.status == 429  # ten failures across two processes' worth of apps
