@@ -15,10 +15,11 @@ L = floor(total · (1 - x)), so each point is a day counted back from the due da
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import IntEnum
+from typing import Any
 
 from contact_center.domain.clock import BOGOTA
 from contact_center.domain.errors import InvalidInput
@@ -32,6 +33,14 @@ class Tier(IntEnum):
     ASSIGNEE = 1
     SUPERVISOR = 2
     ATENCION_CIUDADANO = 3
+
+
+MAX_DAYS_LEFT = 60  # no PQRD term is longer than 30 business days (twice with an extension)
+STATUTORY = ("completion_request", "forwarding", "extension_notice")
+
+
+def _percent(share: float) -> int:
+    return round(share * 100)
 
 
 # Forwarding (art. 21) and the completion request (art. 17) are decided before the substance is
@@ -58,12 +67,24 @@ class EscalationPolicy:
     labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if any(not 0 < share < 1 for share, _ in self.term_used):
-            raise InvalidInput("Los umbrales del término van entre 0 y 1.", code="invalid_threshold")
-        if any(days < 0 for days, _ in self.days_left):
-            raise InvalidInput("Los días restantes no pueden ser negativos.", code="invalid_threshold")
+        if any(not 0 < share <= 1 for share, _ in self.term_used):
+            raise InvalidInput(
+                "Los umbrales del término van entre 0 (excluido) y 1.", code="invalid_threshold"
+            )
+        if any(not 0 <= days <= MAX_DAYS_LEFT for days, _ in self.days_left):
+            raise InvalidInput(f"Los días restantes van de 0 a {MAX_DAYS_LEFT}.", code="invalid_threshold")
+        if len({_percent(s) for s, _ in self.term_used}) < len(self.term_used) or len(
+            {d for d, _ in self.days_left}
+        ) < len(self.days_left):
+            raise InvalidInput("Hay umbrales repetidos.", code="duplicate_threshold")
+        tiers: list[object] = [t for _, t in (*self.term_used, *self.days_left)]
+        tiers += [self.overdue, self.completion_request, self.forwarding, self.extension_notice]
+        if any(t is not None and not isinstance(t, Tier) for t in tiers):
+            raise InvalidInput("Nivel de escalamiento desconocido.", code="unknown_tier")
         if not 0 <= self.notify_hour <= 23:
             raise InvalidInput("La hora de aviso va de 0 a 23.", code="invalid_threshold")
+        if any(not 0 < len(text) <= 200 for text in self.labels.values()):
+            raise InvalidInput("Cada etiqueta tiene de 1 a 200 caracteres.", code="invalid_policy")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -104,8 +125,8 @@ def schedule(
             (
                 cal.add_business_days(due, -left),
                 tier,
-                f"term_{round(share * 100)}{term}",
-                f"Se ha cumplido el {round(share * 100)} % del término",
+                f"term_{_percent(share)}{term}",
+                f"Se ha cumplido el {_percent(share)} % del término",
             )
         )
     for days, tier in policy.days_left:
@@ -152,15 +173,98 @@ def instant(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=BOGOTA)
 
 
-def next_point(points: Iterable[EscalationPoint], fired: Iterable[str]) -> EscalationPoint | None:
-    """The first point not fired yet (it may be due already), or None when all have fired."""
+def next_point(points: Sequence[EscalationPoint], fired: Iterable[str]) -> EscalationPoint | None:
+    """The first point not fired yet (it may be due already), or None when all have fired.
+
+    A point that comes before a fired one is passed over: that happens only when the schedule
+    changed under the ticket (a new policy adds a 30 % threshold to a ticket past its 50 % one),
+    and an alert about a milestone already overtaken is noise.
+    """
     done = frozenset(fired)
-    return next((p for p in points if p.key not in done), None)
+    last_fired = max((i for i, p in enumerate(points) if p.key in done), default=-1)
+    return next((p for p in points[last_fired + 1 :] if p.key not in done), None)
 
 
 def due_point(
-    points: Iterable[EscalationPoint], fired: Iterable[str], now: datetime
+    points: Sequence[EscalationPoint], fired: Iterable[str], now: datetime
 ) -> EscalationPoint | None:
     """The point to fire now: the first not fired yet, if its instant has come."""
     point = next_point(points, fired)
     return point if point is not None and point.at <= now else None
+
+
+# -- the policy as data (stored as JSON, edited through the admin API and the CLI) -------------------
+
+TIER_NAMES: dict[Tier, str] = {
+    Tier.ASSIGNEE: "assignee",
+    Tier.SUPERVISOR: "supervisor",
+    Tier.ATENCION_CIUDADANO: "atencion_ciudadano",
+}
+_TIERS_BY_NAME = {name: tier for tier, name in TIER_NAMES.items()}
+
+
+def parse_tier(name: object) -> Tier:
+    """A tier from its name ("assignee", "supervisor", "atencion_ciudadano")."""
+    tier = _TIERS_BY_NAME.get(name) if isinstance(name, str) else None
+    if tier is None:
+        known = ", ".join(_TIERS_BY_NAME)
+        raise InvalidInput(f"Nivel de escalamiento desconocido «{name}»: use {known}.", code="unknown_tier")
+    return tier
+
+
+def policy_to_dict(policy: EscalationPolicy) -> dict[str, Any]:
+    """The policy as plain JSON values, tiers by name (the admin API's and the stored shape)."""
+    return {
+        "term_used": [{"share": share, "tier": TIER_NAMES[t]} for share, t in policy.term_used],
+        "days_left": [{"days": days, "tier": TIER_NAMES[t]} for days, t in policy.days_left],
+        "overdue": TIER_NAMES[policy.overdue],
+        "statutory": {
+            key: None if getattr(policy, key) is None else TIER_NAMES[getattr(policy, key)]
+            for key in STATUTORY
+        },
+        "notify_hour": policy.notify_hour,
+        "labels": dict(policy.labels),
+    }
+
+
+def policy_from_dict(data: Mapping[str, Any]) -> EscalationPolicy:
+    """Build and validate a policy from `policy_to_dict`'s shape; missing keys keep the defaults.
+
+    Raises `InvalidInput` (stable codes `invalid_policy`, `invalid_threshold`, `unknown_tier`,
+    `duplicate_threshold`) on anything else.
+    """
+    try:
+        values: dict[str, Any] = {}
+        if "term_used" in data:
+            values["term_used"] = tuple(
+                (_number(r["share"]), parse_tier(r["tier"])) for r in data["term_used"]
+            )
+        if "days_left" in data:
+            values["days_left"] = tuple((_whole(r["days"]), parse_tier(r["tier"])) for r in data["days_left"])
+        if "overdue" in data:
+            values["overdue"] = parse_tier(data["overdue"])
+        for key, tier in dict(data.get("statutory") or {}).items():
+            if key not in STATUTORY:
+                raise InvalidInput(f"Punto legal desconocido «{key}».", code="invalid_policy")
+            values[key] = None if tier is None else parse_tier(tier)
+        if "notify_hour" in data:
+            values["notify_hour"] = _whole(data["notify_hour"])
+        if "labels" in data:
+            values["labels"] = {str(k): str(v) for k, v in dict(data["labels"]).items()}
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(
+            "La política de escalamiento no tiene la forma esperada.", code="invalid_policy"
+        ) from None
+    return EscalationPolicy(**values)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(value)
+    return float(value)
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(value)
+    return value

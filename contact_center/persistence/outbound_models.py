@@ -29,3 +29,6 @@ class OutboundMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # A sender's lease on the row while it sends (status `sending`); a crashed sender's row is
+    # claimed again once it has passed (contact_center.services.outbound).
+    claimed_until: Mapped[datetime | None]
