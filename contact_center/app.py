@@ -22,6 +22,7 @@ from contact_center.web import (
     auth,
     calendar_admin,
     citizen_app,
+    escalation_admin,
     officials,
     pqrd,
     pqrd_deadline,
@@ -66,6 +67,7 @@ API_ROUTES: list[ApiRoutes] = [
     pqrd.routes,
     stats.routes,
     routing_admin.routes,
+    escalation_admin.routes,
 ]
 Installer = Callable[[web.Application], None]
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from contact_center.domain.clock import BOGOTA
 from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
+from contact_center.domain.tickets import TicketStatus
 from contact_center.persistence.models import Dependencia, Ticket
 from contact_center.services.mail import queue_message
+from contact_center.services.notifications import notice_statuses
 from contact_center.services.tickets import SYSTEM, append_event
 from contact_center.services.uow import UnitOfWork
 
@@ -65,6 +67,8 @@ async def acknowledge(
     dependencia = await uow.session.get(Dependencia, ticket.dependencia_id)
     assert dependencia is not None
     subject, body = acknowledgement_text(ticket, dependencia, base_url)
+    if TicketStatus.RADICADO not in await notice_statuses(uow):
+        email = None  # the administrator turned the e-mail off; the receipt is still on screen
     outbound_id = None
     if email is not None:
         message = await queue_message(uow, to=email, subject=subject, body=body, ticket_id=ticket.id)

@@ -28,16 +28,14 @@ from contact_center.domain.escalation import (
     schedule,
 )
 from contact_center.domain.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, Event, official_room
+from contact_center.domain.legal_clock import LegalClock
 from contact_center.domain.officials import Role
 from contact_center.domain.tickets import TicketStatus
 from contact_center.jobs.port import JobArg, JobContext, Jobs
 from contact_center.persistence.models import Dependencia, Official, Ticket, TicketEvent
-from contact_center.services.notifications import (
-    DELIVER_JOB,
-    notify_status_change,
-    pending_messages,
-    queue_message,
-)
+from contact_center.services.escalation_policy import load_policy, start_reschedule, unfinished_reschedule
+from contact_center.services.notifications import DELIVER_JOB, notify_status_change, queue_message
+from contact_center.services.outbound import redrivable
 from contact_center.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,7 +43,7 @@ log = logging.getLogger(__name__)
 ESCALATE_JOB = "contact_center.services.escalation:escalate_job"
 ESCALATED = "escalated"  # the ticket event kind
 SWEEP_BATCH = 10_000
-DEFAULT_POLICY = EscalationPolicy()
+DEFAULT_POLICY = EscalationPolicy()  # in force until an administrator stores another
 
 
 @dataclass(frozen=True)
@@ -65,24 +63,50 @@ def escalate_job_id(ticket_id: int, step: int) -> str:
 
 async def fired_keys(uow: UnitOfWork, ticket_id: int) -> set[str]:
     """The keys of the escalation points already fired for a ticket (from its audit trail)."""
-    rows = await uow.session.scalars(
-        select(TicketEvent.data).where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == ESCALATED)
+    return (await _fired_keys_of(uow, [ticket_id]))[ticket_id]
+
+
+async def _fired_keys_of(uow: UnitOfWork, ticket_ids: Sequence[int]) -> dict[int, set[str]]:
+    fired: dict[int, set[str]] = {ticket_id: set() for ticket_id in ticket_ids}
+    rows = await uow.session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.data).where(
+            TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind == ESCALATED
+        )
     )
-    return {str(data.get("point")) for data in rows.all()}
+    for ticket_id, data in rows.all():
+        fired[ticket_id].add(str(data.get("point")))
+    return fired
 
 
-async def _points(uow: UnitOfWork, ticket: Ticket, policy: EscalationPolicy) -> list[EscalationPoint]:
+async def _points(
+    uow: UnitOfWork, ticket: Ticket, policy: EscalationPolicy, clock: LegalClock | None = None
+) -> list[EscalationPoint]:
     from contact_center.services.tickets import clock_facts, load_clock, ticket_clock
 
-    clock = ticket_clock(await load_clock(uow), ticket)
-    return schedule(policy, clock, clock_facts(ticket), TicketStatus(ticket.status), uow.clock.now())
+    own = ticket_clock(clock or await load_clock(uow), ticket)
+    return schedule(policy, own, clock_facts(ticket), TicketStatus(ticket.status), uow.clock.now())
 
 
-async def reschedule(uow: UnitOfWork, ticket: Ticket, policy: EscalationPolicy = DEFAULT_POLICY) -> None:
-    """Recompute `ticket.next_escalation_at` after filing or a status change; the caller commits."""
-    points = await _points(uow, ticket, policy)
-    upcoming = next_point(points, await fired_keys(uow, ticket.id)) if points else None
-    ticket.next_escalation_at = upcoming.at if upcoming else None
+async def reschedule(uow: UnitOfWork, ticket: Ticket, policy: EscalationPolicy | None = None) -> None:
+    """Recompute `ticket.next_escalation_at` after filing or a status change; the caller commits.
+
+    `policy`: the stored one (`escalation_policy.load_policy`) when not given.
+    """
+    await reschedule_many(uow, [ticket], policy or await load_policy(uow))
+
+
+async def reschedule_many(uow: UnitOfWork, tickets: Sequence[Ticket], policy: EscalationPolicy) -> None:
+    """`reschedule` for a batch: the legal clock and the fired points are read once for all."""
+    if not tickets:
+        return
+    from contact_center.services.tickets import load_clock
+
+    clock = await load_clock(uow)
+    fired = await _fired_keys_of(uow, [t.id for t in tickets])
+    for ticket in tickets:
+        points = await _points(uow, ticket, policy, clock)
+        upcoming = next_point(points, fired[ticket.id]) if points else None
+        ticket.next_escalation_at = upcoming.at if upcoming else None
 
 
 async def ticket_changed(
@@ -135,17 +159,18 @@ async def enqueue_all(jobs: Jobs, items: Sequence[tuple[str, tuple[JobArg, ...],
 
 
 async def escalate(
-    uow: UnitOfWork, ticket_id: int, step: int, policy: EscalationPolicy = DEFAULT_POLICY
+    uow: UnitOfWork, ticket_id: int, step: int, policy: EscalationPolicy | None = None
 ) -> Fired | None:
     """Fire escalation `step` of a ticket if it is still due; None when there is nothing to do.
 
     Commits. Re-checks everything: a stale step, a ticket whose clock stopped or whose point is
-    not due any more only gets its `next_escalation_at` recomputed.
+    not due any more only gets its `next_escalation_at` recomputed. `policy`: the stored one
+    when not given.
     """
     ticket = await uow.session.get(Ticket, ticket_id, populate_existing=True)
     if ticket is None or step != ticket.escalation_step + 1:
         return None
-    points = await _points(uow, ticket, policy)
+    points = await _points(uow, ticket, policy or await load_policy(uow))
     fired = await fired_keys(uow, ticket_id)
     point = due_point(points, fired, uow.clock.now())
     if point is None:
@@ -246,12 +271,16 @@ def _official_mail(ticket: Ticket, point: EscalationPoint) -> tuple[str, str]:
 
 
 async def sweep_job(ctx: JobContext) -> None:
-    """The periodic sweep (every minute): due rows become escalation jobs, and outbound messages
-    still pending (their delivery job lost with a process or Redis) get a delivery job again."""
+    """The periodic sweep (every minute): due rows become escalation jobs; outbound messages never
+    attempted or abandoned mid-send (their job lost with a process or Redis) get a delivery job
+    again; an unfinished rescheduling after a policy change is enqueued again."""
     async with ctx.uow() as uow:
         await sweep(uow, ctx.jobs)
-        pending = await pending_messages(uow)
+        pending = await redrivable(uow)
+        revision = await unfinished_reschedule(uow)
     await enqueue_all(ctx.jobs, [(DELIVER_JOB, (i,), f"msg:{i}") for i in pending])
+    if revision is not None:
+        await start_reschedule(ctx.jobs, revision)
 
 
 async def escalate_job(ctx: JobContext, ticket_id: int, step: int) -> None:

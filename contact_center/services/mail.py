@@ -8,7 +8,6 @@ error. So the record of what the city told a citizen never depends on the mail s
 
 from __future__ import annotations
 
-import logging
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from typing import Protocol
@@ -17,8 +16,6 @@ import aiosmtplib
 
 from contact_center.persistence.outbound_models import OutboundMessage
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
-
-log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -81,41 +78,14 @@ async def queue_message(
     return row
 
 
-async def record_delivery(uow: UnitOfWork, message: OutboundMessage, *, error: str | None) -> None:
-    """Record one delivery attempt on the message: sent (error None) or failed with the error."""
-    message.attempts += 1
-    if error is None:
-        message.status, message.sent_at, message.last_error = SENT, uow.clock.now(), None
-    else:
-        message.status, message.last_error = FAILED, error[:2000]
-
-
 async def deliver(uows: UnitOfWorkFactory, mailer: Mailer | None, outbound_id: int) -> str:
     """Send a stored e-mail once and record the outcome; returns the message's status afterwards.
 
-    A message already sent is not sent again (jobs may run twice). Raises `MailUnavailable` after
-    recording a failure, so the job runner retries with backoff.
+    Goes through the one delivery of every outbound message (`contact_center.services.outbound`),
+    which claims the row first, so two jobs for the same message send it once. Raises
+    `MailUnavailable` after recording a failure, so the job runner retries with backoff.
     """
-    async with uows() as uow:
-        message = await uow.session.get(OutboundMessage, outbound_id)
-        if message is None or message.status == SENT:
-            return SENT if message is not None else "missing"
-        to, subject, body = message.to, message.subject, message.body
-    error: str | None = None
-    if mailer is None:
-        error = "SMTP_HOST no está configurado: el correo no se puede enviar."
-    else:
-        try:
-            await mailer.send(to, subject, body)
-        except MailUnavailable as exc:
-            error = str(exc)
-    async with uows() as uow:
-        message = await uow.session.get(OutboundMessage, outbound_id, with_for_update=True)
-        assert message is not None
-        await record_delivery(uow, message, error=error)
-        await uow.commit()
-    if error is not None:
-        log.warning("mail_failed", extra={"outbound_id": outbound_id, "error": error})
-        raise MailUnavailable(error)
-    log.info("mail_sent", extra={"outbound_id": outbound_id})
-    return SENT
+    from contact_center.services.outbound import Senders
+    from contact_center.services.outbound import deliver as deliver_outbound
+
+    return await deliver_outbound(uows, Senders(mailer=mailer), outbound_id)

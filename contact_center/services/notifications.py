@@ -3,31 +3,50 @@ a phone), kept as evidence in `outbound_messages` and delivered by jobs.
 
 The messages are stored as `pending` rows inside the transaction that changed the ticket (an
 outbox), so a notice exists exactly when the change does; delivery happens after commit, in a job
-per message (id f"msg:{outbound_id}"), and the periodic sweep re-drives rows still pending after a
-lost job. An anonymous PQRD without contact data gets nothing sent: its answer is published on the
-status page (`tickets.public_answer`).
+per message (id f"msg:{outbound_id}") that goes through the one claim-first delivery
+(`contact_center.services.outbound`), and the periodic sweep re-drives rows still pending after a
+lost job. Which status changes reach the citizen is a setting (`notice_statuses`). An anonymous
+PQRD without contact data gets nothing sent: its answer is published on the status page
+(`tickets.public_answer`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from contact_center.config import Settings
+from contact_center.domain.errors import InvalidInput
 from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
 from contact_center.jobs.port import JobContext
+from contact_center.persistence.legal_models import LegalClockSetting
 from contact_center.persistence.models import CitizenIdentity, Ticket
 from contact_center.persistence.outbound_models import OutboundMessage
 from contact_center.services import mail
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.services.outbound import Senders, deliver
+from contact_center.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 DELIVER_JOB = "contact_center.services.notifications:deliver_job"
-REDRIVE_BATCH = 1000
+NOTICE_KEY = "citizen_notice_statuses"  # a row of legal_clock_settings
+# What the citizen must hear about (Ley 1755 de 2015): the filing (acuse de recibo, art. 14), a
+# request to complete (art. 17), an extension (art. 14 parágrafo), a forwarding (art. 21), the
+# answer, and a lapse (desistimiento). Assigning and starting work are internal.
+DEFAULT_NOTICE_STATUSES = frozenset(
+    {
+        TicketStatus.RADICADO,
+        TicketStatus.SUSPENDIDO,
+        TicketStatus.PRORROGADO,
+        TicketStatus.TRASLADADO,
+        TicketStatus.RESPONDIDO,
+        TicketStatus.DESISTIDO,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +121,12 @@ async def notify_status_change(
     reason: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> list[int]:
-    """Queue the citizen's notices of a status change in the caller's transaction; their ids."""
+    """Queue the citizen's notices of a status change in the caller's transaction; their ids.
+
+    Nothing for a status the administrator does not notify (`notice_statuses`).
+    """
+    if target not in await notice_statuses(uow):
+        return []
     contact = await citizen_contact(uow, ticket)
     ids: list[int] = []
     if contact.email:
@@ -113,6 +137,36 @@ async def notify_status_change(
             (await queue_message(uow, "sms", contact.phone, "", sms_text(ticket, target), ticket.id)).id
         )
     return ids
+
+
+# -- which status changes reach the citizen ---------------------------------------------------------
+
+
+async def notice_statuses(uow: UnitOfWork) -> frozenset[TicketStatus]:
+    """The statuses whose changes are notified to citizens: the stored setting, else the default."""
+    row = await uow.session.get(LegalClockSetting, NOTICE_KEY)
+    return DEFAULT_NOTICE_STATUSES if row is None else frozenset(TicketStatus(v) for v in row.value)
+
+
+async def set_notice_statuses(
+    uow: UnitOfWork, statuses: Iterable[str], official_id: int | None
+) -> frozenset[TicketStatus]:
+    """Choose the status changes that notify citizens (codes of `TicketStatus`); commits."""
+    chosen: set[TicketStatus] = set()
+    for code in statuses:
+        try:
+            chosen.add(TicketStatus(code))
+        except ValueError:
+            known = ", ".join(s.value for s in TicketStatus)
+            raise InvalidInput(f"Estado desconocido «{code}»: use {known}.", code="unknown_status") from None
+    row = await uow.session.get(LegalClockSetting, NOTICE_KEY)
+    if row is None:
+        row = LegalClockSetting(key=NOTICE_KEY)
+        uow.session.add(row)
+    row.value = sorted(s.value for s in chosen)
+    row.updated_at, row.updated_by = uow.clock.now(), official_id
+    await uow.commit()
+    return frozenset(chosen)
 
 
 # -- delivery --------------------------------------------------------------------------------------
@@ -132,51 +186,12 @@ def build_sms(settings: Settings) -> Any:
     )
 
 
-async def deliver_sms(uows: UnitOfWorkFactory, settings: Settings, outbound_id: int) -> str:
-    """Send a stored SMS once and record the outcome; raises after recording a failure (retried)."""
-    from channels.twilio_sms import SmsUnavailable
-
-    async with uows() as uow:
-        message = await uow.session.get(OutboundMessage, outbound_id)
-        if message is None or message.status == mail.SENT:
-            return mail.SENT if message is not None else "missing"
-        to, body = message.to, message.body
-    sender = build_sms(settings)
-    error: str | None = "Twilio no está configurado: el SMS no se puede enviar."
-    if sender is not None:
-        try:
-            await sender.send(to, body)
-            error = None
-        except SmsUnavailable as exc:
-            error = str(exc)
-    async with uows() as uow:
-        message = await uow.session.get(OutboundMessage, outbound_id, with_for_update=True)
-        assert message is not None
-        await mail.record_delivery(uow, message, error=error)
-        await uow.commit()
-    if error is not None:
-        log.warning("sms_failed", extra={"outbound_id": outbound_id, "error": error})
-        raise SmsUnavailable(error)
-    return mail.SENT
-
-
 async def deliver_job(ctx: JobContext, outbound_id: int) -> None:
     """Deliver one outbound message (e-mail or SMS); a failure raises, so the runner retries."""
     async with ctx.uow() as uow:
         message = await uow.session.get(OutboundMessage, int(outbound_id))
         channel = message.channel if message is not None else None
-    if channel == "sms":
-        await deliver_sms(ctx.uow, ctx.settings, int(outbound_id))
-    elif channel == "email":
-        await mail.deliver(ctx.uow, ctx.mailer, int(outbound_id))
-
-
-async def pending_messages(uow: UnitOfWork, limit: int = REDRIVE_BATCH) -> list[int]:
-    """Ids of outbound messages never attempted (their delivery job may have been lost)."""
-    rows = await uow.session.scalars(
-        select(OutboundMessage.id)
-        .where(OutboundMessage.status == mail.PENDING)
-        .order_by(OutboundMessage.id)
-        .limit(limit)
-    )
-    return list(rows.all())
+    if channel is None:
+        return
+    senders = Senders(mailer=ctx.mailer, sms=build_sms(ctx.settings) if channel == "sms" else None)
+    await deliver(ctx.uow, senders, int(outbound_id))

@@ -129,15 +129,16 @@ async def test_a_citizen_gets_status_notices_by_email_and_sms_recorded_as_sent(
                     select(OutboundMessage.status).where(OutboundMessage.ticket_id == ticket_id)
                 )
             ).all()
-        return len(statuses) == 6 and set(statuses) == {"sent"}  # asignado, en trámite, suspendido × 2
+        # Assigning and starting work are internal: only the completion request reaches the citizen.
+        return len(statuses) == 2 and set(statuses) == {"sent"}
 
-    await eventually(all_sent, what="six notices sent")
+    await eventually(all_sent, what="two notices sent")
     mails = [body for rcpt, body in inbox.messages if rcpt == [EMAIL]]
-    assert len(mails) == 3
-    assert any("complete su petici" in m and "rmula m" in m for m in mails)
-    assert len(posted) == 3 and {p["To"] for p in posted} == {PHONE}
+    assert len(mails) == 1
+    assert "complete su petici" in mails[0] and "rmula m" in mails[0]
+    assert len(posted) == 1 and {p["To"] for p in posted} == {PHONE}
     assert all(p["account"] == SID and p["From"] == "+15005550006" for p in posted)
-    assert any("Suspendido" in p["Body"] for p in posted)
+    assert "Suspendido" in posted[0]["Body"]
 
 
 async def test_an_anonymous_pqrd_without_contact_gets_its_answer_published_not_sent(
