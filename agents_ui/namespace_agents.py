@@ -71,7 +71,7 @@ class CompleteIn(EventModel):
 
 class ConvertIn(EventModel):
     conversation_id: int = Id
-    type: PqrdType = PqrdType.PETICION
+    type: PqrdType = Field(default=PqrdType.PETICION, strict=False)  # the code as a JSON string
     subject: str = Field(min_length=3, max_length=300)
     description: str = Field(min_length=3, max_length=20_000)
     dependencia: str | None = Field(default=None, max_length=40)

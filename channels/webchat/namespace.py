@@ -60,7 +60,7 @@ class TypingIn(EventModel):
 
 
 class LeavePqrdIn(EventModel):
-    type: PqrdType = PqrdType.PETICION
+    type: PqrdType = Field(default=PqrdType.PETICION, strict=False)  # the code as a JSON string
     subject: str = Field(min_length=3, max_length=300)
     description: str = Field(min_length=3, max_length=20_000)
 

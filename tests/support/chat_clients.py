@@ -12,7 +12,6 @@ import socketio
 
 from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
 
-
 OPEN: list[Peer] = []
 
 
@@ -43,12 +42,12 @@ class Peer:
         )
         return self
 
-    async def call(self, event: str, data: Any = None, timeout: float = 10) -> Any:
-        return await self.client.call(event, data, namespace=self.namespace, timeout=timeout)
+    async def call(self, event: str, data: Any = None, wait: float = 10) -> Any:
+        return await self.client.call(event, data, namespace=self.namespace, timeout=wait)
 
-    async def next(self, event: str, timeout: float = 5, where: Any = None) -> Any:
+    async def next(self, event: str, wait: float = 5, where: Any = None) -> Any:
         """The next `event` (for which `where(data)` holds, when given)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(wait):
             while True:
                 data = await self.events[event].get()
                 if where is None or where(data):
@@ -94,13 +93,9 @@ async def seed_before_start(settings: Any) -> None:
 
 
 @pytest.fixture
-async def console(make_client: Any, settings: Any) -> Any:
-    """A test client on a database seeded before the app (and its router) started."""
+async def console(make_client: Any, settings: Any) -> AsyncIterator[Any]:
+    """A test client on a database seeded before the app (and its router) started; the peers a
+    test opened are disconnected before the app stops."""
     await seed_before_start(settings)
-    return await make_client()
-
-
-@pytest.fixture(autouse=False)
-async def disconnect_peers() -> AsyncIterator[None]:
-    yield
+    yield await make_client()
     await close_all()
