@@ -17,7 +17,7 @@ from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
 from contact_center.web.keys import NOTIFIER, ROUTER, ROUTING_ENGINE, UOW
 from routing.bus import Change, RoutingNotifier
 from routing.engine import RoutingEngine
-from routing.service import NewWorkItem, RouterService
+from routing.service import ItemChannel, NewWorkItem, RouterService
 
 
 class Tap:
@@ -79,13 +79,15 @@ async def presence(p: Parts, official: int, state: Presence, reason: str | None 
         await uow.commit()
 
 
-async def enqueue_chat(p: Parts, queue: str = "atencion_general", channel: str = "chat") -> tuple[int, int]:
+async def enqueue_chat(
+    p: Parts, queue: str = "atencion_general", channel: ItemChannel = "chat"
+) -> tuple[int, int]:
     """A new conversation waiting in `queue`: (conversation id, work item id)."""
     async with p.uow() as uow:
         conversation = await new_conversation(uow, channel)
         item = NewWorkItem(
             kind="conversation", queue_code=queue, channel=channel, conversation_id=conversation
-        )  # type: ignore[arg-type]
+        )
         work_item = await p.router.enqueue(uow, item)
         await uow.commit()
     return conversation, work_item

@@ -55,7 +55,9 @@ async def test_enqueued_chat_is_offered_to_the_officials_room_and_accepting_assi
     backend: str, seeded: TestClient[Any, Any]
 ) -> None:
     p, (agent,) = await _ready(seeded, AGENT1)
-    sock, refused = await connect(str(seeded.make_url("/")), "/agents", {"token": await login(seeded, AGENT1)})
+    sock, refused = await connect(
+        str(seeded.make_url("/")), "/agents", {"token": await login(seeded, AGENT1)}
+    )
     assert refused is None
     got: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     sock.on("offer", got.put_nowait, namespace="/agents")
