@@ -112,13 +112,27 @@ def _add_api(app: web.Application, table: ApiRoutes) -> None:
 
 def default_installers() -> list[Installer]:
     """Feature modules that plug into the app (routes, namespaces, background tasks)."""
-    return [install_router, _install_realtime, install_jobs, install_intake, install_portal, _install_voice]
+    return [
+        install_router,
+        _install_realtime,
+        install_jobs,
+        install_intake,
+        install_portal,
+        _install_voice,
+        _install_console,
+    ]
 
 
 def _install_voice(app: web.Application) -> None:
     from ivr.install import install_voice  # the 195 line: IVR host, Twilio webhooks, Asterisk
 
     install_voice(app)
+
+
+def _install_console(app: web.Application) -> None:
+    from agents_ui.install import install_console  # the console imports the app's keys
+
+    install_console(app)
 
 
 def _install_realtime(app: web.Application) -> None:
