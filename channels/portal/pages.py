@@ -2,7 +2,8 @@
 
 Server-rendered with Jinja2 (autoescape on) and plain HTML forms, so everything works without
 JavaScript; `portal.js` only adds comfort. The form is filed through the intake service, the same
-one the API uses. Errors are shown next to their fields and summarised at the top of the page.
+one the API uses, at most once per rendered form (a hidden submission id, see `submission`). Errors
+are shown next to their fields and summarised at the top of the page.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import select
 
-from channels.portal import csrf, forms
+from channels.portal import csrf, forms, submission
 from channels.portal.formatting import FILTERS
 from channels.portal.status import lookup
+from channels.portal.submission import Receipt
 from contact_center.domain.errors import DomainError
 from contact_center.domain.privacy import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
 from contact_center.persistence.models import Dependencia
 from contact_center.services import intake
 from contact_center.services.attachments import MAX_FILE_BYTES, MAX_FILES
+from contact_center.services.uow import UnitOfWork
+from contact_center.web import idempotency
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.multipart import read_form
 from contact_center.web.pqrd_support import attachment_store, limiter
@@ -87,6 +91,8 @@ async def _render_form(request: web.Request, form: forms.PqrdForm, status: int =
         privacy_version=PRIVACY_NOTICE_VERSION,
         max_files=MAX_FILES,
         max_mb=MAX_FILE_BYTES // (1024 * 1024),
+        submission_field=submission.FIELD,
+        submission_id=submission.new_id(),
     )
 
 
@@ -108,26 +114,46 @@ async def submit_form(request: web.Request) -> web.Response:
     filing = forms.to_filing(form, data.files, known)
     if filing is None:
         return await _render_form(request, form, 400)
+    claim = submission.claim_for(request, data.get(submission.FIELD))
     try:
-        filed = await file_from_portal(request, filing)
+        receipt = await file_from_portal(request, filing, claim, form)
+    except idempotency.IdempotencyKeyReused:
+        form.add_service_error(
+            "idempotency_key_reused",
+            "Este formulario ya se había enviado con otros datos. Revise su solicitud y envíela de nuevo.",
+        )
+        return await _render_form(request, form, 409)
     except DomainError as exc:
         form.add_service_error(exc.code, exc.message)
         return await _render_form(request, form, exc.status if exc.status < 500 else 400)
-    return render(request, "pqrd_done.html", filed=filed, subject=filing.subject, email=form.values["correo"])
+    return render(request, "pqrd_done.html", receipt=receipt)
 
 
-async def file_from_portal(request: web.Request, filing: intake.Filing) -> intake.Intake:
-    """File through the intake service (the one the API uses), commit, then queue the e-mail."""
+async def file_from_portal(
+    request: web.Request, filing: intake.Filing, claim: idempotency.Claim | None, form: forms.PqrdForm
+) -> Receipt:
+    """File through the intake service (the one the API uses) once per submission id, commit, then
+    queue the e-mail; a repeated submission gets the first receipt back and files nothing."""
     settings = request.app[SETTINGS]
     store = attachment_store(request.app)
-    async with request.app[UOW]() as uow:
-        done = await intake.file_pqrd(
+    done: list[intake.Intake] = []
+
+    async def effect(uow: UnitOfWork) -> tuple[int, Any]:
+        result = await intake.file_pqrd(
             uow, filing, secret=settings.signing_key(), store=store, base_url=settings.base_url
         )
-        await uow.commit()
-    await intake.after_commit(request.app.get(JOBS), done)
-    log.info("portal_pqrd_filed", extra={"radicado": done.filed.radicado})
-    return done
+        done.append(result)
+        return 200, Receipt.of(result, filing.subject, form.values["correo"]).to_json()
+
+    meaning = [form.values, form.priorities, [(u.filename, f.sha256) for u, f in filing.attachments]]
+    outcome = await idempotency.once(request.app[UOW], claim, idempotency.fingerprint(meaning), effect)
+    receipt = Receipt.from_json(outcome.json())
+    if outcome.replayed:
+        log.info("portal_pqrd_resubmitted", extra={"radicado": receipt.radicado})
+        return receipt
+    await intake.after_commit(request.app.get(JOBS), done[-1])
+    log.info("portal_pqrd_filed", extra={"radicado": receipt.radicado})
+    return receipt
 
 
 async def status_page(request: web.Request) -> web.Response:

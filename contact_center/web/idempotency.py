@@ -82,15 +82,44 @@ async def run_once(
     after_commit: Callable[[], Awaitable[None]] | None = None,
 ) -> web.Response:
     """Run `effect` (returning status and JSON body) in one transaction with the stored answer."""
-    uows: UnitOfWorkFactory = request.app[UOW]
-    claim = claim_of(request)
+    outcome = await once(request.app[UOW], claim_of(request), request_hash, effect)
+    if outcome.replayed:
+        return web.Response(
+            body=outcome.body,
+            status=outcome.status,
+            content_type="application/json",
+            headers={REPLAYED_HEADER: "true"},
+        )
+    if after_commit is not None:
+        await after_commit()
+    return web.Response(body=outcome.body, status=outcome.status, content_type="application/json")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The answer of a request run at most once: the first run's, replayed to a repetition."""
+
+    status: int
+    body: bytes
+    replayed: bool
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def once(uows: UnitOfWorkFactory, claim: Claim | None, request_hash: str, effect: Effect) -> Outcome:
+    """Run `effect` once per claim, storing its JSON answer in the effect's own transaction.
+
+    The building block of `run_once`, for callers that render the answer themselves (the portal's
+    no-JS form keys it by a hidden submission id). No claim: the effect just runs."""
     for attempt in (1, 2):
         try:
             async with uows() as uow:
                 if claim is not None:
                     stored = await _reserve(uow, claim, request_hash)
                     if stored is not None:
-                        return _replay(stored)
+                        _check_done(stored)
+                        return Outcome(stored.status, stored.body, replayed=True)
                 status, body = await effect(uow)
                 payload = json.dumps(body).encode()
                 if claim is not None:
@@ -100,9 +129,7 @@ async def run_once(
             if claim is None or attempt == 2:
                 raise
             continue  # a concurrent duplicate committed first: replay its answer
-        if after_commit is not None:
-            await after_commit()
-        return web.Response(body=payload, status=status, content_type="application/json")
+        return Outcome(status, payload, replayed=False)
     raise AssertionError("unreachable")
 
 
@@ -139,12 +166,16 @@ async def _store(uow: UnitOfWork, claim: Claim, status: int, payload: bytes) -> 
     record.status, record.body = status, payload
 
 
-def _replay(stored: IdempotencyRecord) -> web.Response:
+def _check_done(stored: IdempotencyRecord) -> None:
     if stored.status == _IN_PROGRESS:
         raise Conflict(
             "Una solicitud con esta clave de idempotencia está en curso; intente de nuevo en un momento.",
             code="idempotency_in_progress",
         )
+
+
+def _replay(stored: IdempotencyRecord) -> web.Response:
+    _check_done(stored)
     return web.Response(
         body=stored.body,
         status=stored.status,

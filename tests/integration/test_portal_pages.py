@@ -187,3 +187,52 @@ async def test_the_status_page_refuses_a_client_after_ten_failed_attempts(
         )
         statuses.append(resp.status)
     assert statuses[:10] == [404] * 10 and statuses[10:] == [429, 429]
+
+
+def submission_id(html: str) -> str:
+    found = re.search(r'name="envio" value="([^"]+)"', html)
+    assert found, "the form carries a submission id"
+    return found.group(1)
+
+
+async def test_a_resubmitted_form_shows_the_same_receipt_and_files_nothing_new(
+    seeded: TestClient[Any, Any], backend: str
+) -> None:
+    page = await (await seeded.get("/portal/pqrd")).text()
+    token, envio = csrf_token(page), submission_id(page)
+    receipts = []
+    for _ in range(2):  # a double click, or the browser re-sending the POST on reload
+        form = pqrd_form(token, envio=envio)
+        form.add_field("files", PDF, filename="soporte.pdf", content_type="application/pdf")
+        resp = await seeded.post("/portal/pqrd", data=form)
+        html = await resp.text()
+        assert resp.status == 200, html
+        found = re.search(r'id="radicado">(\d+)<.*id="codigo-acceso">(\w+)<', html, re.S)
+        assert found
+        receipts.append(found.groups())
+    assert receipts[0] == receipts[1]
+    assert await ticket_count(seeded) == 1
+    async with seeded.app[UOW]() as uow:
+        assert int(await uow.session.scalar(select(func.count()).select_from(Attachment)) or 0) == 1
+    # The same id with other content is refused, and a new form gets a new id that files again.
+    changed = await seeded.post("/portal/pqrd", data=pqrd_form(token, envio=envio, asunto="Otra cosa"))
+    assert changed.status == 409 and "ya se había enviado con otros datos" in await changed.text()
+    assert submission_id(await changed.text()) != envio
+    fresh = submission_id(await (await seeded.get("/portal/pqrd")).text())
+    again = await seeded.post("/portal/pqrd", data=pqrd_form(token, envio=fresh))
+    assert again.status == 200 and await ticket_count(seeded) == 2
+
+
+async def test_another_browser_cannot_replay_a_receipt_by_its_submission_id(
+    seeded: TestClient[Any, Any],
+) -> None:
+    page = await (await seeded.get("/portal/pqrd")).text()
+    envio = submission_id(page)
+    first = await seeded.post("/portal/pqrd", data=pqrd_form(csrf_token(page), envio=envio))
+    code = re.search(r'id="codigo-acceso">(\w+)<', await first.text())
+    assert first.status == 200 and code
+    seeded.session.cookie_jar.clear()  # another browser: its own CSRF cookie
+    other = await open_form(seeded)
+    resp = await seeded.post("/portal/pqrd", data=pqrd_form(other, envio=envio))
+    assert resp.status == 200 and code.group(1) not in await resp.text()
+    assert await ticket_count(seeded) == 2
