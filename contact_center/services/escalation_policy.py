@@ -170,5 +170,5 @@ async def reschedule_job(ctx: JobContext, revision: int) -> None:
     more = True
     while more:
         async with ctx.uow() as uow:
-            more = await reschedule_batch(uow, int(revision))
+            more = await reschedule_batch(uow, int(revision), RESCHEDULE_BATCH)
     log.info("escalation_rescheduled", extra={"revision": int(revision)})
