@@ -43,6 +43,9 @@ class Filing:
     attachments: list[tuple[Upload, StoredFile]] = field(default_factory=list)  # from check_uploads
     verbal: bool = False
     conversation_id: int | None = None
+    # The citizen the channel already identified by proof (an app account's): no matching, and
+    # the consent on record from sign-up stands.
+    known_citizen_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,8 @@ async def file_pqrd(
 ) -> Intake:
     """File the PQRD with everything that goes with it; the caller commits."""
     email = check_filing(filing)
-    citizen_id = None
-    if filing.citizen is not None:
+    citizen_id = filing.known_citizen_id
+    if filing.citizen is not None and citizen_id is None:
         citizen = await find_or_create_citizen(uow, filing.citizen)
         citizen_id = citizen.id
         uow.session.add(

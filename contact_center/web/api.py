@@ -50,6 +50,7 @@ class RouteSpec:
     role: Role | None
     multipart: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    json_body: bool = True  # False: the body is multipart only (the model documents its fields)
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -92,9 +93,10 @@ class ApiRoutes:
         responses: dict[int, type[BaseModel] | str | None] | None = None,
         role: Role | None = None,
         multipart: bool = False,
+        json_body: bool = True,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            wrapped = _bind_inputs(handler, body, query, role, multipart)
+            wrapped = _bind_inputs(handler, body if json_body else None, query, role, multipart)
             spec = RouteSpec(
                 method,
                 path,
@@ -106,6 +108,7 @@ class ApiRoutes:
                 dict(responses or {200: None}),
                 role,
                 multipart,
+                json_body=json_body,
             )
             self.specs.append(spec)
             return handler

@@ -13,12 +13,16 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from contact_center.domain.errors import InvalidInput, Unauthorized
-from contact_center.services import attachments
+from contact_center.domain.errors import DomainError, InvalidInput, Unauthorized
+from contact_center.domain.legal_clock import parse_pqrd_type
+from contact_center.services import attachments, intake
 from contact_center.services import citizen_accounts as accounts
 from contact_center.services import citizen_cases as cases
 from contact_center.services.citizen_accounts import CitizenPrincipal, Registration
+from contact_center.services.citizens import CitizenDetails
 from contact_center.services.tickets import Actor, append_event, notify_ticket
+from contact_center.services.uow import UnitOfWork
+from contact_center.web import idempotency
 from contact_center.web.api import ApiRoutes, Handler
 from contact_center.web.citizen_schemas import (
     AppAccountOut,
@@ -27,6 +31,8 @@ from contact_center.web.citizen_schemas import (
     AppCases,
     AppLoginIn,
     AppLoginOut,
+    AppPqrdFiled,
+    AppPqrdIn,
     AppRegisterIn,
     AppRegisterOut,
     AppReplyIn,
@@ -37,7 +43,7 @@ from contact_center.web.citizen_schemas import (
 )
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.multipart import read_form
-from contact_center.web.pqrd_support import attachment_store
+from contact_center.web.pqrd_support import attachment_store, read_multipart
 
 log = logging.getLogger(__name__)
 routes = ApiRoutes()
@@ -72,6 +78,16 @@ async def require_citizen(request: web.Request) -> CitizenPrincipal:
 
 def _ticket_id(request: web.Request) -> int:
     return int(request.match_info["ticket_id"])
+
+
+class MultipartRequired(DomainError):
+    code = "multipart_required"
+    status = 415
+
+
+def _require_multipart(request: web.Request) -> None:
+    if not request.content_type.startswith("multipart/"):
+        raise MultipartRequired("Envíe los archivos como multipart/form-data en el campo «files».")
 
 
 # -- account ----------------------------------------------------------------------------------------
@@ -205,12 +221,14 @@ async def reply(request: web.Request, citizen: CitizenPrincipal, body: AppReplyI
     multipart=True,
     responses={201: AppCase, 401: None, 404: None, 409: None, 413: None, 415: None},
     tags=TAGS,
-    summary="Add files to one of the citizen's open PQRDs (multipart field `files`)",
+    summary="Add files to one of the citizen's open PQRDs (multipart only, field `files`)",
+    json_body=False,
 )
 @citizen_only
 async def attach(
     request: web.Request, citizen: CitizenPrincipal, body: AppAttachIn | None = None
 ) -> web.Response:
+    _require_multipart(request)
     form = await read_form(request)
     if not form.files:
         raise InvalidInput("Adjunte al menos un archivo en el campo «files».", code="no_files")
@@ -227,3 +245,70 @@ async def attach(
         await uow.commit()
         detail = await cases.describe(uow, ticket)
     return web.json_response(case_out(detail).model_dump(mode="json"), status=201)
+
+
+# -- filing -----------------------------------------------------------------------------------------
+
+
+def _app_filing(body: AppPqrdIn, uploads: list[Any], citizen: CitizenPrincipal) -> intake.Filing:
+    """The account's citizen files: no matching, no anonymity (that is `POST /api/v1/pqrd`)."""
+    return intake.Filing(
+        pqrd_type=parse_pqrd_type(body.type),
+        subject=body.subject,
+        description=body.description,
+        channel="app",
+        citizen=CitizenDetails(name=citizen.name, email=citizen.email, email_verified=True),
+        known_citizen_id=citizen.citizen_id,
+        data_consent=True,  # accepted at sign-up and recorded when the e-mail was verified
+        notify_by_email=body.notify_by_email,
+        dependencia_code=body.dependencia,
+        priority_flags=frozenset(body.priority_flags),
+        attachments=attachments.check_uploads(uploads),
+    )
+
+
+@routes.post(
+    "/api/v1/app/pqrd",
+    body=AppPqrdIn,
+    multipart=True,
+    responses={201: AppPqrdFiled, 401: None, 413: None, 415: None, 422: None},
+    tags=TAGS,
+    summary="File a PQRD as the signed-in citizen (JSON, or multipart with up to 5 files)",
+)
+@idempotency.in_transaction
+@citizen_only
+async def file_pqrd(
+    request: web.Request, citizen: CitizenPrincipal, body: AppPqrdIn | None = None
+) -> web.Response:
+    uploads: list[Any] = []
+    if body is None:
+        body, uploads = await read_multipart(request, AppPqrdIn)
+    filing = _app_filing(body, uploads, citizen)
+    intake.check_filing(filing)
+    meaning = [body.model_dump(mode="json"), [(f.filename, f.sha256) for _, f in filing.attachments]]
+    settings, done = request.app[SETTINGS], list[intake.Intake]()
+
+    async def effect(uow: UnitOfWork) -> tuple[int, Any]:
+        result = await intake.file_pqrd(
+            uow,
+            filing,
+            secret=settings.signing_key(),
+            store=attachment_store(request.app),
+            base_url=settings.base_url,
+        )
+        done.append(result)
+        f = result.filed
+        out = AppPqrdFiled(
+            case_id=f.id,
+            radicado=f.radicado,
+            access_code=f.access_code,
+            filed_at=f.filed_at,
+            due_date=f.due_date,
+            status=f.status.value,
+        )
+        return 201, out.model_dump(mode="json")
+
+    async def after() -> None:
+        await intake.after_commit(request.app.get(JOBS), done[-1])
+
+    return await idempotency.run_once(request, idempotency.fingerprint(meaning), effect, after)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from contact_center.domain.legal_clock import PqrdType, PriorityFlag
 from contact_center.services import citizen_cases as cases
+from contact_center.services import intake
 
 
 class AppRegisterIn(BaseModel):
@@ -100,9 +102,33 @@ class AppReplyIn(BaseModel):
 
 
 class AppAttachIn(BaseModel):
-    """Multipart: one or more `files` parts (PDF, images, text, office documents)."""
+    """Multipart only: one or more `files` parts (PDF, images, text, office documents)."""
 
-    files: list[str] = Field(default_factory=list, description="the files, as multipart parts")
+    files: list[str] = Field(min_length=1, description="the files, as multipart parts")
+
+
+class AppPqrdIn(BaseModel):
+    """A PQRD filed from the app: the body of `POST /api/v1/pqrd` without the citizen's data, which
+    comes from the account (its verified e-mail receives the acknowledgement when asked)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(default="peticion", json_schema_extra={"enum": [t.value for t in PqrdType]})
+    subject: str = Field(min_length=1, max_length=intake.MAX_SUBJECT)
+    description: str = Field(min_length=1, max_length=intake.MAX_DESCRIPTION)
+    dependencia: str | None = Field(default=None, max_length=40)
+    notify_by_email: bool = False
+    priority_flags: list[PriorityFlag] = Field(default_factory=list, max_length=len(PriorityFlag))
+
+
+class AppPqrdFiled(BaseModel):
+    """The acknowledgement: as `POST /api/v1/pqrd` answers, plus the case id for `/app/cases/{id}`."""
+
+    case_id: int
+    radicado: str
+    access_code: str
+    filed_at: datetime
+    due_date: date
+    status: str
 
 
 def ticket_out(t: cases.TicketSummary) -> AppTicket:

@@ -71,7 +71,9 @@ def _operation(spec: RouteSpec, path: str, refs: dict[Any, Any]) -> dict[str, An
         "responses": _responses(spec, refs),
     }
     if spec.body is not None:
-        content: dict[str, Any] = {"application/json": {"schema": _ref(refs, spec.body)}}
+        content: dict[str, Any] = {}
+        if spec.json_body:
+            content["application/json"] = {"schema": _ref(refs, spec.body)}
         if spec.multipart:
             content["multipart/form-data"] = {"schema": _multipart_schema(spec.body)}
         op["requestBody"] = {"required": True, "content": content}

@@ -205,3 +205,73 @@ async def test_app_routes_need_a_citizen_token(seeded: Client) -> None:
     assert {"/api/v1/app/cases", "/api/v1/app/cases/{ticket_id}/reply", "/api/v1/app/register"} <= set(
         spec["paths"]
     )
+
+
+async def test_filing_from_the_app_shows_in_my_cases_with_channel_app(seeded: Client, backend: str) -> None:
+    me = await verified_citizen(seeded, "ana@example.co")
+    body = {"type": "queja", "subject": "Bus que no para", "description": "La ruta 8 no se detiene."}
+    resp = await seeded.post("/api/v1/app/pqrd", json=body, headers={**me, "Idempotency-Key": "k-1"})
+    filed = await resp.json()
+    assert resp.status == 201, filed
+    assert {"case_id", "radicado", "access_code", "due_date"} <= set(filed)
+    again = await seeded.post("/api/v1/app/pqrd", json=body, headers={**me, "Idempotency-Key": "k-1"})
+    assert again.status == 201 and (await again.json())["radicado"] == filed["radicado"]
+    form = FormData()
+    for name, value in (
+        ("subject", "Con foto"),
+        ("description", "Adjunto la foto."),
+        ("notify_by_email", "true"),
+    ):
+        form.add_field(name, value)
+    form.add_field("files", PDF, filename="foto.pdf", content_type="application/pdf")
+    with_file = await seeded.post("/api/v1/app/pqrd", data=form, headers=me)
+    assert with_file.status == 201, await with_file.text()
+    cases = (await (await seeded.get("/api/v1/app/cases", headers=me)).json())["tickets"]
+    assert sorted(t["radicado"] for t in cases) == sorted(
+        [filed["radicado"], (await with_file.json())["radicado"]]
+    )
+    assert {t["channel"] for t in cases} == {"app"}
+    case = await (
+        await seeded.get(f"/api/v1/app/cases/{(await with_file.json())['case_id']}", headers=me)
+    ).json()
+    assert case["attachments"] == ["foto.pdf"]
+    async with seeded.app[UOW]() as uow:
+        acks = (
+            await uow.session.scalars(
+                select(OutboundMessage.to).where(OutboundMessage.ticket_id.is_not(None))
+            )
+        ).all()
+    assert list(acks) == ["ana@example.co"]  # the acknowledgement goes to the verified address only
+
+
+async def test_the_app_filing_refuses_citizen_data_and_needs_a_citizen_token(seeded: Client) -> None:
+    body = {"subject": "Asunto", "description": "Descripción"}
+    anonymous = await seeded.post("/api/v1/app/pqrd", json=body)
+    assert anonymous.status == 401
+    me = await verified_citizen(seeded, "ana@example.co")
+    someone = await seeded.post(
+        "/api/v1/app/pqrd", json={**body, "citizen": {"name": "Otra", "email": "o@x.co"}}, headers=me
+    )
+    assert someone.status == 400 and (await someone.json())["error"]["code"] == "validation_error"
+    async with seeded.app[UOW]() as uow:
+        assert (await uow.session.scalars(select(Ticket))).all() == []
+
+
+async def test_the_openapi_document_declares_app_filing_and_multipart_only_attachments(
+    seeded: Client,
+) -> None:
+    spec = await (await seeded.get("/api/v1/openapi.json")).json()
+    filing = spec["paths"]["/api/v1/app/pqrd"]["post"]
+    assert set(filing["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    assert "citizen" not in spec["components"]["schemas"]["AppPqrdIn"]["properties"]
+    assert "Idempotency-Key" in {p["name"] for p in filing["parameters"]}
+    attach = spec["paths"]["/api/v1/app/cases/{ticket_id}/attachments"]["post"]
+    content = attach["requestBody"]["content"]
+    assert set(content) == {"multipart/form-data"}
+    assert "files" in content["multipart/form-data"]["schema"]["required"]
+    # And the route does refuse JSON, as declared.
+    await file_on_the_web(seeded)
+    me = await verified_citizen(seeded, ANA["email"])
+    case_id = (await (await seeded.get("/api/v1/app/cases", headers=me)).json())["tickets"][0]["id"]
+    refused = await seeded.post(f"/api/v1/app/cases/{case_id}/attachments", json={"files": ["x"]}, headers=me)
+    assert refused.status == 415 and (await refused.json())["error"]["code"] == "multipart_required"
