@@ -250,7 +250,9 @@ class SupervisorFeed:
             snapshot = await dashboard(uow, self.queue_stats())
         now = time.time()
         waiting = sum(int(q.get("waiting", 0)) for q in snapshot["queues"])
-        if not self.history or now - self.history[-1][0] >= 1.0:
+        if self.history and now - self.history[-1][0] < 1.0:
+            self.history[-1] = (self.history[-1][0], waiting)  # one point a second, the newest value
+        else:
             self.history.append((now, waiting))
         snapshot["history"] = [[round(t), w] for t, w in self.history if now - t <= 3600]
         self.latest = snapshot
