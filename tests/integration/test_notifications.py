@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
@@ -20,13 +21,15 @@ from contact_center.services import ticket_actions
 from contact_center.services.seed import seed_demo
 from contact_center.services.tickets import Actor
 from contact_center.web.keys import UOW
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, login
 from tests.integration.escalation_support import eventually, file_salud_ticket, official_id
+from tests.integration.test_pqrd_api import filing
 from tests.support.server import free_port
 
 SID = "AC00000000000000000000000000000001"
 PHONE = "+573001234567"
 EMAIL = "ana.perez@example.co"
+ANSWER = "La Secretaría de Salud programó la entrega de sus medicamentos para el lunes."
 
 
 class Inbox:
@@ -163,3 +166,30 @@ async def test_an_anonymous_pqrd_without_contact_gets_its_answer_published_not_s
             await uow.session.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == ticket_id))
         ).all()
     assert sent == []
+
+
+async def test_an_anonymous_citizen_reads_the_officials_answer_on_the_status_route(
+    seeded: TestClient[Any, Any], backend: str
+) -> None:
+    body = filing(citizen=None, anonymous=True, data_consent=False, notify_by_email=False)
+    filed = await seeded.post("/api/v1/pqrd", json=body)
+    assert filed.status == 201, await filed.text()
+    receipt = await filed.json()
+    radicado, code = receipt["radicado"], receipt["access_code"]
+    status_url = f"/api/v1/pqrd/{radicado}?access_code={code}"
+    assert (await (await seeded.get(status_url)).json())["public_answer"] is None
+
+    official = {"Authorization": f"Bearer {await login(seeded, 'admin@demo.pasto.gov.co')}"}
+    for action, payload in (("assign", {}), ("start", None), ("answer", {"answer": ANSWER})):
+        resp = await seeded.post(f"/api/v1/tickets/{radicado}/{action}", json=payload, headers=official)
+        assert resp.status == 200, (action, await resp.text())
+    seeded.session.cookie_jar.clear()  # the citizen has no session, only the access code
+
+    status = await seeded.get(status_url)
+    assert status.status == 200
+    shown = await status.json()
+    assert shown["status"] == "respondido" and shown["public_answer"] == ANSWER
+    assert (await seeded.get(f"/api/v1/pqrd/{radicado}?access_code=WRONG-CODE")).status == 404
+    async with seeded.app[UOW]() as uow:
+        sent = (await uow.session.scalars(select(OutboundMessage))).all()
+    assert sent == []  # nobody to send it to: the status page is where it is read
