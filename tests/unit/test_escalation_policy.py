@@ -9,7 +9,15 @@ import pytest
 
 from contact_center.domain.calendar import BusinessCalendar
 from contact_center.domain.errors import InvalidInput
-from contact_center.domain.escalation import EscalationPolicy, Tier, due_point, next_point, schedule
+from contact_center.domain.escalation import (
+    EscalationPolicy,
+    Tier,
+    due_point,
+    next_point,
+    policy_from_dict,
+    policy_to_dict,
+    schedule,
+)
 from contact_center.domain.legal_clock import ClockFacts, Extension, LegalClock, PqrdType, Suspension
 from contact_center.domain.tickets import TicketStatus
 
@@ -92,3 +100,37 @@ def test_thresholds_are_configurable_and_validated() -> None:
     assert keys == ["term_25", "completion_request", "extension_notice", "overdue"]
     with pytest.raises(InvalidInput):
         EscalationPolicy(term_used=((1.5, Tier.ASSIGNEE),))
+
+
+def test_a_point_overtaken_by_a_fired_one_is_passed_over() -> None:
+    # A new policy adds 30 % to a ticket whose 50 % point fired already: no late alert for 30 %.
+    policy = replace(POLICY, term_used=((0.3, Tier.ASSIGNEE), (0.5, Tier.ASSIGNEE), (0.8, Tier.ASSIGNEE)))
+    points = schedule(policy, CLOCK, ClockFacts(PqrdType.PETICION, FILED), TicketStatus.EN_TRAMITE, FILED)
+    keys = [p.key for p in points]
+    assert keys.index("term_30") < keys.index("term_50")
+    fired = {"forwarding", "term_50"}
+    assert next_point(points, fired) == points[keys.index("term_50") + 1]
+    assert due_point(points, fired, points[-1].at) == points[keys.index("term_50") + 1]
+
+
+def test_the_policy_round_trips_through_its_json_shape_and_refuses_bad_data() -> None:
+    data = policy_to_dict(POLICY)
+    assert policy_from_dict(data) == POLICY
+    assert data["statutory"]["extension_notice"] == "supervisor"
+    changed = policy_from_dict({**data, "term_used": [{"share": 1, "tier": "supervisor"}], "statutory": {}})
+    assert changed.term_used == ((1.0, Tier.SUPERVISOR),) and changed.forwarding is Tier.ASSIGNEE
+    for bad, code in [
+        ({"term_used": [{"share": 0.0, "tier": "assignee"}]}, "invalid_threshold"),
+        ({"days_left": [{"days": -2, "tier": "assignee"}]}, "invalid_threshold"),
+        ({"days_left": [{"days": 1.5, "tier": "assignee"}]}, "invalid_policy"),
+        ({"overdue": "alcalde"}, "unknown_tier"),
+        ({"statutory": {"apelacion": "assignee"}}, "invalid_policy"),
+        ({"term_used": [{"share": 0.5}]}, "invalid_policy"),
+        (
+            {"days_left": [{"days": 2, "tier": "assignee"}, {"days": 2, "tier": "supervisor"}]},
+            "duplicate_threshold",
+        ),
+    ]:
+        with pytest.raises(InvalidInput) as error:
+            policy_from_dict(bad)
+        assert error.value.code == code, bad
