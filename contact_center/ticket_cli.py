@@ -194,7 +194,7 @@ def _settings_set(key: str, raw: str) -> Action:
 
 def _verify_chain(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.cli import run_in_uow
-    from contact_center.services.tickets import ChainReport, verify_chains
+    from contact_center.services.ticket_audit import ChainReport, verify_chains
 
     async def action(uow: Any) -> ChainReport:
         return await verify_chains(uow, None if args.all else args.radicado)

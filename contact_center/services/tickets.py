@@ -15,37 +15,26 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from hashlib import sha256
 from typing import Any, Literal
 
 from sqlalchemy import select, text
 
-from contact_center.domain.calendar import BusinessCalendar, bogota_date
+from contact_center.domain.calendar import bogota_date
 from contact_center.domain.errors import InvalidInput, NotFound
 from contact_center.domain.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, Event, official_room
-from contact_center.domain.legal_clock import (
-    ClockFacts,
-    ClockSettings,
-    Extension,
-    LegalClock,
-    PqrdType,
-    PriorityFlag,
-    Suspension,
-)
+from contact_center.domain.legal_clock import ClockFacts, PqrdType, PriorityFlag
 from contact_center.domain.tickets import (
     STATUS_LABELS,
-    ChainLink,
     TicketStatus,
     check_transition,
     event_hash,
     format_radicado,
     parse_radicado,
-    verify_chain,
 )
 from contact_center.persistence.models import (
-    BusinessClosure,
     Conversation,
     Dependencia,
     Official,
@@ -53,6 +42,7 @@ from contact_center.persistence.models import (
     TicketEvent,
 )
 from contact_center.services import escalation
+from contact_center.services.ticket_clock import clock_facts, load_clock, store_facts, ticket_clock
 from contact_center.services.uow import UnitOfWork
 
 CHANNELS = frozenset({"web", "app", "voice", "chat", "email", "presencial", "import"})
@@ -125,79 +115,6 @@ def access_code_hash(code: str, secret: bytes) -> str:
 def access_code_matches(ticket: Ticket, code: str, secret: bytes) -> bool:
     """Whether `code` opens `ticket`, compared in constant time."""
     return hmac.compare_digest(ticket.access_code_hash, access_code_hash(code, secret))
-
-
-# -- the legal clock as configured ------------------------------------------------------------------
-
-
-async def load_clock(uow: UnitOfWork) -> LegalClock:
-    """The legal clock with the recorded closure days, the administrator's terms and settings."""
-    from contact_center.services.calendar_admin import load_clock_settings
-
-    closures = (await uow.session.scalars(select(BusinessClosure.day))).all()
-    return LegalClock(BusinessCalendar(closures), await load_clock_settings(uow))
-
-
-def ticket_clock(clock: LegalClock, ticket: Ticket) -> LegalClock:
-    """The clock for one ticket: the term it was filed with, whatever the administrator set since."""
-    settings: ClockSettings = clock.settings.with_terms({ticket.pqrd_type: ticket.term_days})
-    return LegalClock(clock.calendar, settings)
-
-
-def clock_facts(ticket: Ticket) -> ClockFacts:
-    """The legal clock's facts of a ticket, from its columns and its `clock` JSON."""
-    stored: Mapping[str, Any] = ticket.clock or {}
-    extension = stored.get("extension")
-    return ClockFacts(
-        pqrd_type=PqrdType(ticket.pqrd_type),
-        filed_at=ticket.filed_at,
-        verbal=bool(stored.get("verbal", False)),
-        suspensions=tuple(
-            Suspension(
-                date.fromisoformat(s["suspended_on"]),
-                date.fromisoformat(s["resumed_on"]) if s.get("resumed_on") else None,
-                bool(s.get("extended", False)),
-            )
-            for s in stored.get("suspensions", [])
-        ),
-        extension=(
-            Extension(
-                date.fromisoformat(extension["granted_on"]),
-                date.fromisoformat(extension["new_due_date"]),
-                extension["reasons"],
-            )
-            if extension
-            else None
-        ),
-        priority_flags=frozenset(PriorityFlag(f) for f in ticket.priority_flags or []),
-    )
-
-
-def store_facts(ticket: Ticket, facts: ClockFacts, extra: Mapping[str, Any] | None = None) -> None:
-    """Write the facts back into `ticket.clock` (dates as ISO strings), keeping other keys."""
-    ext = facts.extension
-    ticket.clock = {
-        **(ticket.clock or {}),
-        **(extra or {}),
-        "verbal": facts.verbal,
-        "suspensions": [
-            {
-                "suspended_on": s.suspended_on.isoformat(),
-                "resumed_on": s.resumed_on.isoformat() if s.resumed_on else None,
-                "extended": s.extended,
-            }
-            for s in facts.suspensions
-        ],
-        "extension": (
-            {
-                "granted_on": ext.granted_on.isoformat(),
-                "new_due_date": ext.new_due_date.isoformat(),
-                "reasons": ext.reasons,
-            }
-            if ext
-            else None
-        ),
-    }
 
 
 # -- filing -----------------------------------------------------------------------------------------
@@ -484,47 +401,6 @@ async def ticket_events(uow: UnitOfWork, ticket_id: int) -> list[TicketEvent]:
     return list(rows.all())
 
 
-
-@dataclass(frozen=True)
-class BrokenChain:
-    """The first event of a ticket whose hash does not match what is stored: tampering."""
-
-    ticket_id: int
-    radicado: str
-    seq: int
-    event_id: int
-
-
-@dataclass
-class ChainReport:
-    tickets: int = 0
-    events: int = 0
-    broken: list[BrokenChain] = field(default_factory=list)
-
-
-async def verify_chains(uow: UnitOfWork, radicado: str | None = None) -> ChainReport:
-    """Recompute the hash chain of one ticket (or of all, streamed in order) from the stored rows."""
-    query = select(TicketEvent, Ticket.radicado).join(Ticket, Ticket.id == TicketEvent.ticket_id)
-    if radicado is not None:
-        query = query.where(Ticket.id == (await ticket_by_radicado(uow, radicado)).id)
-    query = query.order_by(TicketEvent.ticket_id, TicketEvent.seq).execution_options(yield_per=1000)
-    report = ChainReport()
-    current: int | None = None
-    prev_hash: str | None = None
-    broken_ticket = False
-    async for event, number in await uow.session.stream(query):
-        if event.ticket_id != current:
-            current, prev_hash, broken_ticket = event.ticket_id, None, False
-            report.tickets += 1
-        report.events += 1
-        if broken_ticket:
-            continue
-        if verify_chain([ChainLink(event_payload(event), event.hash)], prev_hash) is not None:
-            report.broken.append(BrokenChain(event.ticket_id, number, event.seq, event.id))
-            broken_ticket = True
-        prev_hash = event.hash
-    return report
-
 from contact_center.services.ticket_actions import (  # noqa: E402  (re-export; they import this module)
     answer,
     assign,
@@ -549,6 +425,7 @@ __all__ = [
     "assign",
     "change_dependencia",
     "change_status",
+    "clock_facts",
     "close",
     "desist",
     "extend",
@@ -559,4 +436,6 @@ __all__ = [
     "record_completion",
     "request_completion",
     "start_work",
+    "store_facts",
+    "ticket_clock",
 ]
