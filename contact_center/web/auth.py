@@ -14,6 +14,7 @@ from contact_center.services import auth
 from contact_center.services.auth import Principal
 from contact_center.web.api import ApiRoutes
 from contact_center.web.keys import SETTINGS, UOW
+from contact_center.web.login_limits import throttled
 
 log = logging.getLogger(__name__)
 routes = ApiRoutes()
@@ -78,14 +79,20 @@ async def _authenticate(request: web.Request) -> Principal:
 @routes.post(
     "/api/v1/auth/login",
     body=LoginIn,
-    responses={200: LoginOut, 401: None},
+    responses={200: LoginOut, 401: None, 429: None},
     tags=["auth"],
-    summary="Log an official in; returns a bearer token and sets the session cookie",
+    summary="Log an official in; returns a bearer token and sets the session cookie; "
+    "10 failures per e-mail (20 per client) in 15 minutes get 429 rate_limited",
 )
 async def login(request: web.Request, body: LoginIn) -> web.Response:
     settings = request.app[SETTINGS]
-    async with request.app[UOW]() as uow:
-        session = await auth.login(uow, body.email, body.password, timedelta(hours=settings.token_ttl_hours))
+
+    async def attempt() -> auth.Session:
+        async with request.app[UOW]() as uow:
+            ttl = timedelta(hours=settings.token_ttl_hours)
+            return await auth.login(uow, body.email, body.password, ttl)
+
+    session = await throttled(request, "official", body.email, attempt)
     p = session.principal
     out = LoginOut(token=session.token, official=OfficialOut(id=p.official_id, name=p.name, role=p.role))
     response = web.json_response(out.model_dump(mode="json"))

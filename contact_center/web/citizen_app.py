@@ -22,7 +22,7 @@ from contact_center.services.citizen_accounts import CitizenPrincipal, Registrat
 from contact_center.services.citizens import CitizenDetails
 from contact_center.services.tickets import Actor, append_event, notify_ticket
 from contact_center.services.uow import UnitOfWork
-from contact_center.web import idempotency
+from contact_center.web import idempotency, login_limits
 from contact_center.web.api import ApiRoutes, Handler
 from contact_center.web.citizen_schemas import (
     AppAccountOut,
@@ -136,13 +136,17 @@ async def verify_email(request: web.Request, body: AppVerifyIn) -> web.Response:
 @routes.post(
     "/api/v1/app/login",
     body=AppLoginIn,
-    responses={200: AppLoginOut, 401: None, 403: None},
+    responses={200: AppLoginOut, 401: None, 403: None, 429: None},
     tags=TAGS,
-    summary="Log a citizen in; an unverified account gets 403 email_not_verified",
+    summary="Log a citizen in; an unverified account gets 403 email_not_verified; "
+    "10 failures per e-mail (20 per client) in 15 minutes get 429 rate_limited",
 )
 async def login(request: web.Request, body: AppLoginIn) -> web.Response:
-    async with request.app[UOW]() as uow:
-        session = await accounts.login(uow, body.email, body.password, accounts.DEFAULT_TOKEN_TTL)
+    async def attempt() -> accounts.CitizenSession:
+        async with request.app[UOW]() as uow:
+            return await accounts.login(uow, body.email, body.password, accounts.DEFAULT_TOKEN_TTL)
+
+    session = await login_limits.throttled(request, "citizen", body.email, attempt)
     p = session.principal
     out = AppLoginOut(token=session.token, account=AppAccountOut(id=p.account_id, name=p.name, email=p.email))
     return web.json_response(out.model_dump())
