@@ -13,6 +13,7 @@ from aiohttp import web
 
 from channels.asterisk.agi import AgiServer
 from channels.asterisk.ami import AmiClient
+from channels.asterisk.call_control import AmiCallControl
 from channels.asterisk.config import AgiConfig, AmiConfig
 from channels.asterisk.ivr_runner import AsteriskIvr, official_interface
 from channels.asterisk.members import reconcile_members
@@ -51,7 +52,7 @@ async def asterisk_lifetime(app: web.Application) -> AsyncIterator[None]:
         await agi.start()
     ami, mirror, tasks = None, None, []
     if settings.ami_host:
-        mirror = AmiMirror(app[UOW])
+        mirror = AmiMirror(app[UOW], queue=app[VOICE_LINE].queue)
         user, secret = settings.ami_username or "", settings.ami_secret or ""
         config = AmiConfig(host=settings.ami_host, port=settings.ami_port, username=user, secret=secret)
         ami = AmiClient(config, on_reconnected=mirror.resync)
@@ -100,3 +101,8 @@ class AmiDialer:
 def asterisk_dialer(app: web.Application) -> AmiDialer | None:
     line = app.get(ASTERISK)
     return AmiDialer(line.ami) if line is not None and line.ami is not None else None
+
+
+def asterisk_control(app: web.Application) -> AmiCallControl | None:
+    line = app.get(ASTERISK)
+    return AmiCallControl(line.ami) if line is not None and line.ami is not None else None

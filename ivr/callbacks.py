@@ -8,6 +8,7 @@ The callback row is the durable record; `dial_due_callbacks` runs periodically i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from contact_center.persistence.models import Conversation
 from contact_center.persistence.voice_models import VoiceCallback
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from ivr.providers import provider_of
 from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)
@@ -51,22 +53,30 @@ async def request_callback(
     return callback
 
 
-async def dial_due_callbacks(uows: UnitOfWorkFactory, queue: CallQueue, dialer: Dialer) -> int:
-    """Dial every pending callback whose work item an official accepted; returns how many."""
+DialerOf = Callable[[str], Dialer | None]  # the call's provider ("twilio", "asterisk") -> its dialer
+
+
+async def dial_due_callbacks(uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf) -> int:
+    """Dial every pending callback whose work item an official accepted, on the provider the
+    citizen called through; returns how many."""
     async with uows() as uow:
         pending = (
             await uow.session.scalars(select(VoiceCallback.id).where(VoiceCallback.status == "pending"))
         ).all()
     dialled = 0
     for callback_id in pending:
-        dialled += await _dial_one(uows, queue, dialer, callback_id)
+        dialled += await _dial_one(uows, queue, dialers, callback_id)
     return dialled
 
 
-async def _dial_one(uows: UnitOfWorkFactory, queue: CallQueue, dialer: Dialer, callback_id: int) -> int:
+async def _dial_one(uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf, callback_id: int) -> int:
     async with uows() as uow:
         callback = await uow.session.get(VoiceCallback, callback_id, with_for_update=True)
         if callback is None or callback.status != "pending":
+            return 0
+        call = await uow.session.get(Conversation, callback.conversation_id)
+        dialer = dialers(provider_of(call)) if call is not None else None
+        if dialer is None:  # that provider's link is not up (yet): the next round tries again
             return 0
         official_id = await queue.assigned_official(uow, callback.conversation_id)
         if official_id is None:

@@ -44,6 +44,7 @@ from ivr.flow import (
     advance,
     new_call,
 )
+from ivr.providers import distributor
 from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)
@@ -88,9 +89,18 @@ class IvrHost:
 
     # -- the call's lifecycle -------------------------------------------------------------------
     async def start(
-        self, uow: UnitOfWork, external_id: str, caller: str | None, *, provider: str
+        self,
+        uow: UnitOfWork,
+        external_id: str,
+        caller: str | None,
+        *,
+        provider: str,
+        channel: str | None = None,
     ) -> CallTurn:
-        """A new call (or the retried first webhook of one): create its conversation and greet."""
+        """A new call (or the retried first webhook of one): create its conversation and greet.
+
+        `channel` is the provider's name of the caller's leg (Asterisk), kept for call control.
+        """
         call = await self.find(uow, external_id)
         if call is not None:
             return _stored_turn(call, replayed=True)
@@ -101,6 +111,7 @@ class IvrHost:
             citizen_id=await _citizen_by_phone(uow, caller),
             topic=f"Línea 195 ({provider})",
             started_at=uow.clock.now(),
+            flow_state={"provider": provider, **({"channel": channel} if channel else {})},
         )
         uow.session.add(call)
         await uow.session.flush()
@@ -139,7 +150,9 @@ class IvrHost:
             if self.queue is not None:
                 await self.queue.abandon(uow, call.id)
         elif not callback:
-            call.state = "closed"
+            call.state = "wrap_up" if call.state == "wrap_up" else "closed"
+            if self.queue is not None:  # the official's capacity is free again, wrap-up starts
+                await self.queue.finish(uow, call.id)
         log.info("ivr_call_ended", extra={"conversation_id": call.id, "state": call.state})
 
     # -- lookups --------------------------------------------------------------------------------
@@ -196,7 +209,7 @@ class IvrHost:
             if isinstance(action, Enqueue):
                 call.state = "queued"
                 if self.queue is not None:
-                    await self.queue.enqueue(uow, call.id, action.queue)
+                    await self.queue.enqueue(uow, call.id, action.queue, distributor=distributor(call))
             elif isinstance(action, ScheduleCallback):
                 await request_callback(uow, call, action.queue, action.number)
                 if self.queue is not None:
@@ -208,7 +221,7 @@ class IvrHost:
                 call.answered_at = call.answered_at or uow.clock.now()
             elif isinstance(action, Transfer) and self.queue is not None:
                 call.state = "queued"
-                await self.queue.enqueue(uow, call.id, action.target)
+                await self.queue.enqueue(uow, call.id, action.target, distributor=distributor(call))
 
 
 def _state(call: Conversation) -> FlowState:

@@ -11,18 +11,20 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from channels.twilio import webhooks as twilio_webhooks
 from contact_center.services.attachments import AttachmentStore
+from contact_center.services.calls import CallsService
 from contact_center.web.keys import SETTINGS, UOW
 from ivr.answers import HostAnswers
 from ivr.callbacks import Dialer, dial_due_callbacks
+from ivr.control import CallControl
 from ivr.flow import DEFAULT_FLOWS_DIR, load_flows
 from ivr.host import IvrHost
-from ivr.line import VOICE_LINE, VoiceLine
+from ivr.line import CALLS, VOICE_LINE, VoiceLine
 from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,6 @@ CALLBACK_ROUND_SECONDS = 2.0
 
 T = TypeVar("T")
 QueueFactory = Callable[[web.Application], CallQueue | None]
-DialerFactory = Callable[[web.Application], Dialer | None]
 
 
 def router_queue(app: web.Application) -> CallQueue | None:
@@ -45,15 +46,37 @@ def router_queue(app: web.Application) -> CallQueue | None:
     return RouterCallQueue(lambda: app[key])
 
 
-def asterisk_dialer(app: web.Application) -> Dialer | None:
-    from ivr.asterisk_install import asterisk_dialer as dialer
+def dialer_of(app: web.Application, provider: str) -> Dialer | None:
+    """The callback dialer of the provider a call came through, if that provider is set up."""
+    if provider == "asterisk":
+        from ivr.asterisk_install import asterisk_dialer
 
-    return dialer(app)
+        return asterisk_dialer(app)
+    from ivr.twilio_install import twilio_dialer
+
+    return twilio_dialer(app)
+
+
+def control_of(app: web.Application, provider: str) -> CallControl | None:
+    """The call control of a provider, if set up (the AMI link may come up after the line)."""
+    if provider == "asterisk":
+        from ivr.asterisk_install import asterisk_control
+
+        return asterisk_control(app)
+    from ivr.twilio_install import twilio_control
+
+    return twilio_control(app)
+
+
+def _router(app: web.Application) -> Any:
+    from contact_center.web import keys
+
+    key = getattr(keys, "ROUTER", None)
+    return app.get(key) if key is not None else None
 
 
 # The first factory that answers wins.
 QUEUE_FACTORIES: list[QueueFactory] = [router_queue]
-DIALER_FACTORIES: list[DialerFactory] = [asterisk_dialer]
 
 
 def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> None:
@@ -69,6 +92,7 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
             store=AttachmentStore(settings.data_dir / "attachments"),
         )
         app[VOICE_LINE] = VoiceLine(IvrHost(flows, answers, queue), queue)
+        app[CALLS] = CallsService(lambda provider: control_of(app, provider), lambda: _router(app))
         task = None
         if queue is not None:
             task = asyncio.create_task(_dial_callbacks(app, queue), name="ivr-callbacks")
@@ -95,10 +119,8 @@ def _first(factories: list[Callable[[web.Application], T | None]], app: web.Appl
 
 async def _dial_callbacks(app: web.Application, queue: CallQueue) -> None:
     while True:
-        dialer = _first(DIALER_FACTORIES, app)  # the Asterisk link may come up after the voice line
         try:
-            if dialer is not None:
-                await dial_due_callbacks(app[UOW], queue, dialer)
+            await dial_due_callbacks(app[UOW], queue, lambda provider: dialer_of(app, provider))
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.exception("ivr_callback_round_failed")
         await asyncio.sleep(CALLBACK_ROUND_SECONDS)

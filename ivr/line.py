@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from contact_center.services.calls import CallsService
 from ivr.host import IvrHost
 from ivr.queueing import CallQueue
 
@@ -17,3 +18,4 @@ class VoiceLine:
 
 
 VOICE_LINE = web.AppKey("voice_line", VoiceLine)
+CALLS = web.AppKey("voice_calls", CallsService)  # the officials' call controls (hold, transfer...)

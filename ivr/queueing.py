@@ -21,8 +21,11 @@ class QueueSpot:
 
 
 class CallQueue(Protocol):
-    async def enqueue(self, uow: UnitOfWork, conversation_id: int, queue_code: str) -> None:
-        """Queue the call; enqueuing a call already waiting keeps its place."""
+    async def enqueue(
+        self, uow: UnitOfWork, conversation_id: int, queue_code: str, *, distributor: str | None = None
+    ) -> None:
+        """Queue the call; enqueuing a call already waiting keeps its place. `distributor`
+        "asterisk": app_queue hands the call out and the queue only mirrors it."""
         ...
 
     async def position(self, uow: UnitOfWork, conversation_id: int) -> QueueSpot | None:
@@ -39,4 +42,12 @@ class CallQueue(Protocol):
 
     async def keep_for_callback(self, uow: UnitOfWork, conversation_id: int, number: str) -> None:
         """The caller hangs up but keeps their place: flag the waiting item as a callback."""
+        ...
+
+    async def connected(self, uow: UnitOfWork, conversation_id: int, official_id: int) -> bool:
+        """Another distributor (app_queue) connected the waiting call to this official: mirror it."""
+        ...
+
+    async def finish(self, uow: UnitOfWork, conversation_id: int) -> None:
+        """The call being attended ended: the official's work is done (capacity freed, wrap-up)."""
         ...

@@ -209,7 +209,7 @@ async def item_states(
         WorkItem.channel,
         WorkItem.effective_priority,
         WorkItem.enqueued_at,
-    )
+    ).where(WorkItem.distributor.is_(None))  # items another distributor hands out never enter the core
     if ids is not None:
         query = query.where(WorkItem.id.in_(list(ids)))
     if waiting_only:

@@ -37,6 +37,7 @@ class NewWorkItem:
     ticket_id: int | None = None
     priority: int = 0
     callback_number: str | None = None
+    distributor: Literal["asterisk"] | None = None  # None: the router offers it; else mirrored only
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class RouterService:
             else effective_priority(queue.priority, item_priority=item.priority),
             enqueued_at=now,
             callback_number=item.callback_number,
+            distributor=item.distributor,
             updated_at=now,
         )
         try:

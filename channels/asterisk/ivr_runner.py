@@ -76,7 +76,9 @@ class AsteriskIvr:
         caller = session.env.caller_id
         await session.answer()
         async with self.uows() as uow:
-            turn = await self.host.start(uow, external_id, caller, provider="asterisk")
+            turn = await self.host.start(
+                uow, external_id, caller, provider="asterisk", channel=session.env.channel
+            )
             await uow.commit()
         try:
             while not turn.finished:

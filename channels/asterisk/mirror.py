@@ -37,12 +37,14 @@ from channels.asterisk.events import (
     MemberEvent,
     OriginateResult,
 )
+from channels.asterisk.router_mirror import Move, concerns_router, tell_router
 from channels.asterisk.snapshots import ChannelSnapshot
 from contact_center.domain.calendar import bogota_date
 from contact_center.persistence.models import CallEvent as CallEventRow
 from contact_center.persistence.models import Conversation
 from contact_center.persistence.voice_models import VoiceCallback, VoiceQueueStats
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)
 VOICE = "voice"
@@ -74,6 +76,7 @@ class AmiMirror:
 
     uows: UnitOfWorkFactory
     batch_size: int = 500
+    queue: CallQueue | None = None  # the router's work items, which mirror app_queue's decisions
     stats: MirrorStats = field(default_factory=MirrorStats)
     _pending: list[CallEvent] = field(default_factory=list)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -94,7 +97,7 @@ class AmiMirror:
             if not batch:
                 return
             async with self.uows() as uow:
-                await _apply(uow, batch, self.stats)
+                await _apply(uow, batch, self.stats, self.queue)
                 await uow.commit()
             self.stats.batches += 1
 
@@ -120,11 +123,14 @@ class AmiMirror:
         await reconcile_members(client, self.uows)
 
 
-async def _apply(uow: UnitOfWork, batch: list[CallEvent], stats: MirrorStats) -> None:
+async def _apply(
+    uow: UnitOfWork, batch: list[CallEvent], stats: MirrorStats, queue: CallQueue | None = None
+) -> None:
     fresh = _unique(batch)
     calls = await _conversations(uow, fresh)
     known = await _known_keys(uow, calls, fresh)
     rows: list[dict[str, Any]] = []
+    moves: list[Move] = []
     figures: dict[tuple[str, date], _Figures] = defaultdict(_Figures)
     for event in fresh:
         if isinstance(event, OriginateResult):
@@ -138,9 +144,13 @@ async def _apply(uow: UnitOfWork, batch: list[CallEvent], stats: MirrorStats) ->
             continue
         rows.append(_row(call.id, event))
         _move(call, event, figures)
+        if queue is not None and concerns_router(event):
+            moves.append((event, call))
     stats.duplicates += len(batch) - len(fresh)
     if rows:
         await uow.session.execute(insert(CallEventRow), rows)
+    if moves and queue is not None:
+        await tell_router(uow, queue, moves)
     await _add_figures(uow, figures)
     stats.applied += len(rows)
 

@@ -68,6 +68,24 @@ class TwimlRenderer:
         response.play(self.sounds.get("musica_espera", DEFAULT_HOLD_MUSIC))
         return str(response.to_xml(xml_declaration=True))
 
+    def hold_loop(self) -> str:
+        """Hold music until the call's TwiML is replaced (an official takes the caller off hold)."""
+        response = VoiceResponse()
+        response.play(self.sounds.get("musica_espera", DEFAULT_HOLD_MUSIC), loop=0)
+        return str(response.to_xml(xml_declaration=True))
+
+    def enqueue_only(self, queue: str) -> str:
+        """The caller waits again in a Twilio queue (a transfer back to a queue)."""
+        response = VoiceResponse()
+        self._enqueue(response, queue)
+        return str(response.to_xml(xml_declaration=True))
+
+    def say_and_hang_up(self, text: str) -> str:
+        response = VoiceResponse()
+        _say(response, text)
+        response.hangup()
+        return str(response.to_xml(xml_declaration=True))
+
     def connect_official(self, official_id: int, prompt: str | None = None) -> str:
         response = VoiceResponse()
         if prompt:

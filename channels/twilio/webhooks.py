@@ -9,7 +9,8 @@
     status         call status callback          -> the conversation ends (abandoned if waiting)
     recording      recording status callback     -> a call event, once per recording and status
     dial-result    <Dial action>                 -> a call event; the call ends
-    callback-connect  TwiML of a callback call   -> bridges the citizen to the official
+    callback-connect, callback-status            -> a queued callback's outgoing call
+                                                    (channels/twilio/callback_hooks.py)
 
 Every request must carry a valid `X-Twilio-Signature` (403 JSON otherwise). A retried webhook
 (same CallSid and step) gets the same TwiML and changes nothing. Status callbacks for unknown calls
@@ -46,6 +47,7 @@ Form = dict[str, str]
 Hook = Callable[[web.Request, UnitOfWork, VoiceLine, Form], Awaitable[web.Response]]
 ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 DEFAULT_ETA_SECONDS = 60
+CONNECTING = "Le comunicamos con un funcionario."
 
 SIGNATURE = web.AppKey("twilio_signature", SignatureCheck)
 RENDERER = web.AppKey("twilio_renderer", TwimlRenderer)
@@ -57,6 +59,8 @@ def install(app: web.Application) -> None:
     settings = app[SETTINGS]
     app[SIGNATURE] = SignatureCheck(settings.twilio_auth_token, settings.base_url)
     app[RENDERER] = TwimlRenderer(settings.base_url)
+    from channels.twilio import callback_hooks  # noqa: F401  (registers its hooks on `routes`)
+
     app.router.add_routes(routes)
 
 
@@ -165,7 +169,14 @@ async def queue_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, f
     await record_call_event(uow, call.id, f"queue_{result or 'unknown'}", f"queue-result:{result}", form)
     official = await line.queue.assigned_official(uow, call.id) if line.queue is not None else None
     if result == "leave" and official is not None:
-        return await _send(request, uow, line, form, AgentReady(str(official)), None)
+        try:
+            return twiml(
+                request, await line.host.send(uow, call.external_id, AgentReady(str(official)), step=None)
+            )
+        except UnexpectedEvent:  # the flow is past its queue: an official transferred the call here
+            call.state, call.official_id = "active", official
+            call.answered_at = call.answered_at or uow.clock.now()
+            return _xml(request.app[RENDERER].connect_official(official, CONNECTING))
     if result == "hangup":
         await line.host.hung_up(uow, call)
         return _xml(request.app[RENDERER].render((), 0, finished=False))

@@ -62,6 +62,9 @@ class WorkItem(Base):
     callback_number: Mapped[str | None] = mapped_column(String(32))
     callback_due_at: Mapped[datetime | None]  # when the queue's callback step fired
     wrap_up_code: Mapped[str | None] = mapped_column(String(60))
+    # None: the router offers the item; "asterisk": app_queue distributes the call and the router
+    # only mirrors who took it (migration 0008a, branch voice_calls).
+    distributor: Mapped[str | None] = mapped_column(String(10))
     updated_at: Mapped[datetime]
 
 

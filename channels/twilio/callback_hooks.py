@@ -1,0 +1,85 @@
+"""Twilio webhooks of a queued callback's outgoing call (placed by `channels.twilio.rest.TwilioDialer`).
+
+    callback-connect?conversation=C&official=O   the citizen answered: dial the official who
+                                                 accepted the callback's offer
+    callback-status                              the outgoing call's status: when it ends, the
+                                                 official's work is done (or the citizen never
+                                                 answered: the callback failed)
+
+Both are signed like every Twilio webhook; the callback row must be `dialing` with this CallSid
+and official, so a forged or stale request connects nobody.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from sqlalchemy import select
+
+from channels.twilio.events import record_call_event
+from channels.twilio.webhooks import ENDED, RENDERER, Form, _xml, twilio_hook
+from contact_center.persistence.models import Conversation
+from contact_center.persistence.voice_models import VoiceCallback
+from contact_center.services.uow import UnitOfWork
+from ivr.line import VoiceLine
+
+log = logging.getLogger(__name__)
+GREETING = (
+    "Le devolvemos la llamada de la Línea 195 de la Alcaldía de Pasto. Le comunicamos con un funcionario."
+)
+STALE = "Esta devolución de llamada ya no está vigente. Gracias por comunicarse con la Alcaldía de Pasto."
+
+
+@twilio_hook("callback-connect")
+async def callback_connect(
+    request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form
+) -> web.Response:
+    conversation, official = request.query.get("conversation", ""), request.query.get("official", "")
+    callback = await _callback(uow, form.get("CallSid", ""))
+    valid = (
+        callback is not None
+        and str(callback.conversation_id) == conversation
+        and str(callback.official_id) == official
+    )
+    if callback is None or not valid or callback.official_id is None:
+        log.warning(
+            "twilio_callback_stale", extra={"call_sid": form.get("CallSid"), "conversation": conversation}
+        )
+        return _xml(request.app[RENDERER].say_and_hang_up(STALE))
+    call = await uow.session.get(Conversation, callback.conversation_id, with_for_update=True)
+    assert call is not None
+    call.state, call.official_id, call.ended_at = "active", callback.official_id, None
+    call.answered_at = call.answered_at or uow.clock.now()
+    await record_call_event(
+        uow, call.id, "callback_connected", f"callback-connect:{callback.provider_ref}", form
+    )
+    return _xml(request.app[RENDERER].connect_official(callback.official_id, GREETING))
+
+
+@twilio_hook("callback-status")
+async def callback_status(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
+    status = form.get("CallStatus", "")
+    callback = await _callback(uow, form.get("CallSid", ""))
+    if callback is None:
+        return web.Response(status=204)
+    call = await uow.session.get(Conversation, callback.conversation_id, with_for_update=True)
+    assert call is not None
+    key = f"callback-status:{callback.provider_ref}:{status}"
+    if not await record_call_event(uow, call.id, f"callback_{status}"[:40], key, form) or status not in ENDED:
+        return web.Response(status=204)
+    answered = status == "completed" and call.state == "active"
+    callback.status = "done" if answered else "failed"
+    call.state, call.ended_at = ("closed" if answered else "abandoned"), uow.clock.now()
+    if line.queue is not None:  # the official is free again (their wrap-up starts)
+        await line.queue.finish(uow, call.id)
+    return web.Response(status=204)
+
+
+async def _callback(uow: UnitOfWork, call_sid: str) -> VoiceCallback | None:
+    if not call_sid:
+        return None
+    found: VoiceCallback | None = await uow.session.scalar(
+        select(VoiceCallback).where(VoiceCallback.provider_ref == call_sid).with_for_update()
+    )
+    return found
