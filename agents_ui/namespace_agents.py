@@ -144,6 +144,10 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
             conversation = await uow.session.get(Conversation, conversation_id)
             if conversation is not None and conversation.channel == chat.CHANNEL:
                 await chat.official_joined(uow, conversation_id, me.official_id)
+            elif conversation is not None and conversation.channel == "voice":
+                # The call is theirs from the acceptance (the 195 line dials them next).
+                conversation.official_id = me.official_id
+                await uow.commit()
         return await self._open(me, conversation_id)
 
     async def _open(self, me: Principal, conversation_id: int) -> dict[str, Any]:
@@ -290,10 +294,11 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
     async def _call(self, sid: str, action: str, body: CallIn) -> dict[str, Any]:
         """The call controls of interface #5 (`contact_center.services.calls`)."""
         me = await self.principal(sid)
-        try:
-            from contact_center.services import calls  # type: ignore[attr-defined,unused-ignore]
-        except ImportError:
-            raise Conflict("El control de llamadas no está disponible.", code="voice_unavailable") from None
+        from ivr.line import CALLS  # the 195 line's call controls (contact_center.services.calls)
+
+        calls = self.app.get(CALLS)
+        if calls is None:
+            raise Conflict("El control de llamadas no está disponible.", code="voice_unavailable")
         async with self.uow() as uow:
             await console.own_conversation(uow, body.conversation_id, me)
             if action == "hold":

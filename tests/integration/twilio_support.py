@@ -54,3 +54,46 @@ def step_of(url: str) -> int:
 
 def call_params(sid: str = CALL_SID, **extra: str) -> dict[str, str]:
     return {"CallSid": sid, "AccountSid": "AC0000", "From": CALLER, "To": "+576027333195", **extra}
+
+
+class TwilioRest:
+    """A stand-in for Twilio's Calls resource: records every update and creation the client POSTs."""
+
+    ACCOUNT = "AC00000000000000000000000000000195"
+
+    def __init__(self) -> None:
+        self.updates: list[dict[str, str]] = []
+        self.created: list[dict[str, str]] = []
+        self.base = ""
+        self._runner: Any = None
+
+    async def start(self) -> TwilioRest:
+        from aiohttp import web
+
+        async def update(request: web.Request) -> web.Response:
+            form = {k: str(v) for k, v in (await request.post()).items()}
+            self.updates.append({"CallSid": request.match_info["call"], **form})
+            return web.json_response({"sid": request.match_info["call"], "status": "in-progress"})
+
+        async def create(request: web.Request) -> web.Response:
+            form = {k: str(v) for k, v in (await request.post()).items()}
+            sid = f"CAcallback{len(self.created):022d}"
+            self.created.append({"sid": sid, **form})
+            return web.json_response({"sid": sid, "status": "queued"}, status=201)
+
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Calls/{call}.json", update)
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Calls.json", create)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def close(self) -> None:
+        await self._runner.cleanup()
+
+    def settings(self) -> dict[str, str]:
+        return {"twilio_auth_token": TOKEN, "twilio_account_sid": self.ACCOUNT,
+                "twilio_from_number": "+576027333195", "twilio_api_base": self.base}  # fmt: skip
