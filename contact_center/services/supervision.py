@@ -237,6 +237,9 @@ class SupervisorFeed:
         self._last_print = ""
         self._last_sent = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._slow: dict[str, Any] | None = None
+        self._slow_at = 0.0
+        self.slow_every = 5.0
 
     async def current(self) -> dict[str, Any]:
         """The newest snapshot (computed now if none yet), with the waiting history."""
@@ -246,9 +249,21 @@ class SupervisorFeed:
         return self.latest
 
     async def tick(self, force: bool = False) -> None:
-        async with self.uow() as uow:
-            snapshot = await dashboard(uow, self.queue_stats())
         now = time.time()
+        async with self.uow() as uow:
+            snapshot: dict[str, Any] = {
+                "generated_at": uow.clock.now().isoformat(),
+                "queues": await (self.queue_stats() or database_queue_stats)(uow),
+                "officials": await officials(uow, uow.clock.now()),
+            }
+            # Days left and escalations move by the day or by the sweep: recomputed every few seconds.
+            if force or self._slow is None or now - self._slow_at >= self.slow_every:
+                self._slow = {
+                    "pqrd": await pqrd_by_days_left(uow, uow.clock.now()),
+                    "escalations": await escalations(uow),
+                }
+                self._slow_at = now
+        snapshot.update(self._slow)
         waiting = sum(int(q.get("waiting", 0)) for q in snapshot["queues"])
         if self.history and now - self.history[-1][0] < 1.0:
             self.history[-1] = (self.history[-1][0], waiting)  # one point a second, the newest value
