@@ -285,6 +285,9 @@ def _dispatch(state: PeerState, name: str, action: Mapping[str, str]) -> bytes:
         "queueremove": _queue_remove,
         "queuepause": _queue_pause,
         "originate": _originate,
+        "redirect": _channel_action,
+        "hangup": _channel_action,
+        "setvar": _channel_action,
     }
     handler = handlers.get(name)
     if handler is None:
@@ -372,6 +375,14 @@ def _queue_pause(state: PeerState, action: Mapping[str, str]) -> bytes:
     )  # fmt: skip
     word = "paused" if member.paused else "unpaused"
     return _success(action_id, f"Interface {word} successfully") + event
+
+
+def _channel_action(state: PeerState, action: Mapping[str, str]) -> bytes:
+    """Redirect, Hangup and Setvar on a live channel (one the peer lists in `state.channels`)."""
+    action_id, channel = action.get("ActionID", ""), action.get("Channel", "")
+    if channel not in {c["Channel"] for c in state.channels}:
+        return _error(action_id, "No such channel")
+    return _success(action_id, f"{action.get('Action')} successful")
 
 
 def _originate(state: PeerState, action: Mapping[str, str]) -> bytes:
