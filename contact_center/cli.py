@@ -13,6 +13,7 @@ from typing import Any
 from contact_center import escalation_cli, import_cli, ticket_cli
 from contact_center.config import ConfigError, Settings, load_settings
 from contact_center.logs import configure_logging
+from routing import cli as routing_cli
 
 log = logging.getLogger("contact_center.cli")
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -48,6 +49,7 @@ EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 EXTRA_COMMANDS.append(ticket_cli.register)
 EXTRA_COMMANDS.append(import_cli.register)
 EXTRA_COMMANDS.append(escalation_cli.register)
+EXTRA_COMMANDS.append(routing_cli.register)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
