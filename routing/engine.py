@@ -147,6 +147,7 @@ class RoutingEngine:
                 core.item_arrived(state.as_core_item(), now)
         self.setup, self.core = setup, core
         self._next_resync = now + timedelta(seconds=self.resync_seconds)
+        await self._learn_expiry()
         self._stats_due = True
 
     async def _refresh(self) -> None:
@@ -229,9 +230,10 @@ class RoutingEngine:
         for offer in proposed:
             core.item_removed(offer.item_id, now)
         self._stats_due = True
-        # Whatever the database did, re-read the rows: refused items come back waiting, officials'
-        # loads now count the confirmed offers.
-        await self._reread(channels, [p.official_id for p in proposals])
+        # Re-read what the database decided: refused items come back waiting, officials' loads now
+        # count the confirmed offers.
+        confirmed = {m.work_item_id for m in made}
+        await self._reread([i for i in channels if i not in confirmed], [p.official_id for p in proposals])
         if made:
             earliest = now + timedelta(seconds=setup.tunables.offer_timeout_seconds)
             self._next_expiry = min(self._next_expiry or earliest, earliest)
@@ -246,7 +248,7 @@ class RoutingEngine:
             items, officials = await reservations.expire(uow, setup)
             await bus.announce(uow, items=items, officials=officials, origin=self.origin)
             await uow.commit()
-        self._next_expiry = None
+        await self._learn_expiry()
         if items or officials:
             await self._reread(items, officials)
             self._stats_due = True
@@ -272,14 +274,19 @@ class RoutingEngine:
             await uow.commit()
 
     async def _after_pass(self, now: datetime) -> None:
+        if self._stats_due and self._stats_allowed():
+            self._stats_due = False
+            async with self.uow() as uow:
+                await self._push_stats(uow)
+        self._schedule(now)
+
+    async def _learn_expiry(self) -> None:
+        """The earliest outstanding offer's expiry, whoever made it (on reload and after sweeps;
+        in between, this engine's own offers keep it current)."""
         async with self.uow() as uow:
             self._next_expiry = await uow.session.scalar(
                 select(func.min(RoutingOffer.expires_at)).where(RoutingOffer.status == "offered")
             )
-            if self._stats_due and self._stats_allowed():
-                self._stats_due = False
-                await self._push_stats(uow)
-        self._schedule(now)
 
     def _stats_allowed(self) -> bool:
         loop_now = asyncio.get_running_loop().time()

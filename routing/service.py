@@ -222,7 +222,7 @@ class RouterService:
 
             await tickets.assign_ticket(uow, item.ticket_id, official_id)
         uow.emit(notices.assignment(official_id, item.id, item.conversation_id, item.ticket_id))
-        await bus.announce(uow, officials=[official_id], origin=self.origin)
+        # No engine needs waking: offered and assigned work count the same against capacity.
         return Assignment(item.id, item.conversation_id, item.ticket_id, official_id)
 
     async def _why_not_pending(self, uow: UnitOfWork, offer_id: int, official_id: int) -> Exception:
