@@ -29,6 +29,7 @@ from routing import bus
 from routing.core import Channel, QueueConfig
 from routing.core.config import TimeStep
 
+MAX_STEP_SECONDS = 86_400
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _STRICT = ConfigDict(extra="forbid")
@@ -166,6 +167,8 @@ def _check_steps(code: str, body: QueueIn, known: set[str]) -> None:
         raise _invalid(f"Pasos de tiempo no válidos: {exc.errors()[0]['msg']}") from None
     top = max(body.required_skills.values(), default=0)
     for step in body.steps:
+        if step.after_seconds > MAX_STEP_SECONDS:
+            raise _invalid(f"Un paso de tiempo no puede pasar de {MAX_STEP_SECONDS} s.")
         level = getattr(step, "to_level", None)
         if level is not None and level >= top:
             raise _invalid(f"Relajar a nivel {level} no baja ningún requisito (máximo actual {top}).")
