@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from contact_center.domain.errors import NotFound
 from contact_center.persistence.models import CitizenIdentity, Conversation
@@ -63,6 +63,17 @@ class CallTurn:
     finished: bool
     replayed: bool = False
     node: str = ""
+
+
+# Built once: every webhook runs it, and building the statement costs about as much as running it.
+_FIND_CALL = (
+    select(Conversation)
+    .where(Conversation.channel == VOICE, Conversation.external_id == bindparam("external_id"))
+    .with_for_update()  # one webhook of a call at a time: steps apply in order
+)
+_CITIZEN_BY_PHONE = select(CitizenIdentity.citizen_id).where(
+    CitizenIdentity.kind == "phone", CitizenIdentity.value == bindparam("phone")
+)
 
 
 class UnknownCall(NotFound):
@@ -157,12 +168,9 @@ class IvrHost:
 
     # -- lookups --------------------------------------------------------------------------------
     async def find(self, uow: UnitOfWork, external_id: str) -> Conversation | None:
-        query = (
-            select(Conversation)
-            .where(Conversation.channel == VOICE, Conversation.external_id == external_id)
-            .with_for_update()  # one webhook of a call at a time: steps apply in order
-        )
-        found: Conversation | None = (await uow.session.scalars(query)).first()
+        found: Conversation | None = (
+            await uow.session.scalars(_FIND_CALL, {"external_id": external_id})
+        ).first()
         return found
 
     async def require(self, uow: UnitOfWork, external_id: str) -> Conversation:
@@ -267,8 +275,5 @@ async def _citizen_by_phone(uow: UnitOfWork, caller: str | None) -> int | None:
         phone = normalize_phone(caller)
     except Exception:  # a PBX extension or a withheld number: no citizen to recognise
         return None
-    query = select(CitizenIdentity.citizen_id).where(
-        CitizenIdentity.kind == "phone", CitizenIdentity.value == phone
-    )
-    citizen_id: int | None = await uow.session.scalar(query)
+    citizen_id: int | None = await uow.session.scalar(_CITIZEN_BY_PHONE, {"phone": phone})
     return citizen_id

@@ -36,6 +36,7 @@ VOICE = "Polly.Mia"
 PREFIX = "/channels/twilio"
 # Twilio's own hold music, used until the city records its own.
 DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+RENDER_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,22 @@ class TwimlRenderer:
         suffix = f"?{urlencode(query)}" if query else ""
         return f"{self.base_url}{PREFIX}/{hook}{suffix}"
 
+    _rendered: dict[tuple[tuple[Action, ...], int, bool], str] = field(default_factory=dict, compare=False)
+
     def render(self, actions: Sequence[Action], step: int, *, finished: bool) -> str:
+        """The TwiML of one turn. Turns repeat across calls (the greeting, the menus), and building
+        the XML costs more than a database round trip, so renderings are kept (a bounded cache)."""
+        key = (tuple(actions), step, finished)
+        cached = self._rendered.get(key)
+        if cached is not None:
+            return cached
+        if len(self._rendered) >= RENDER_CACHE_SIZE:
+            self._rendered.clear()
+        xml = self._render(actions, step, finished=finished)
+        self._rendered[key] = xml
+        return xml
+
+    def _render(self, actions: Sequence[Action], step: int, *, finished: bool) -> str:
         response = VoiceResponse()
         for action in actions:
             self._add(response, action, step)

@@ -17,3 +17,5 @@ def test_ami_mirror_bench_quick_applies_every_loop(capsys: pytest.CaptureFixture
     # Every loop is renamed into a new call, so nearly every typed event becomes a new row.
     assert 0 < figures["applied"] <= figures["typed_events"]
     assert figures["applied_per_s"] > 0 and figures["baseline_typed_per_s"] > 0
+    # Straight into the database: every typed event of every renamed loop is a new row.
+    assert 0 < figures["db_applied"] <= figures["db_typed_events"] and figures["db_applied_per_s"] > 0
