@@ -15,7 +15,6 @@ from tests.support.chat_clients import Peer, citizen
 console = chat_clients.console
 
 
-
 async def _count(client: TestClient[Any, Any], model: Any, *where: Any) -> int:
     async with client.app[UOW]() as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
