@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -23,10 +24,16 @@ from sqlalchemy import select
 
 from contact_center.domain.clock import FakeClock
 from contact_center.domain.errors import DomainError
+from contact_center.domain.events import Event
 from contact_center.domain.officials import Presence
+from contact_center.persistence.db import create_engine, session_factory
 from contact_center.persistence.models import Official
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
+from contact_center.services.notifier import RecordingNotifier
 from contact_center.services.seed import seed_demo
+from contact_center.services.uow import UnitOfWorkFactory
+from routing.bus import RoutingNotifier
+from routing.engine import RoutingEngine
 from routing.service import ItemChannel, NewWorkItem
 from tests.conftest import START
 from tests.integration import router_processes as rp
@@ -211,3 +218,39 @@ async def test_a_dead_engines_offers_expire_and_the_other_engine_offers_them_aga
     finally:
         for p in cluster.processes:
             await p.db.dispose()
+
+
+async def test_a_change_committed_in_one_process_wakes_the_engine_of_another_through_notify(pg: str) -> None:
+    await services.truncate_all(pg.replace("+asyncpg", ""))
+    clock = FakeClock(START)
+    cluster = rp.Cluster()
+    writer = rp.start_process(cluster, pg, clock, "writer")  # a web process whose engine is not running
+    db = create_engine(pg, pool_size=2)
+    offered = asyncio.Event()
+    uow = UnitOfWorkFactory(session_factory(db), RoutingNotifier(_OfferFlag(offered)), clock)
+    engine = RoutingEngine(uow, listen_dsn=pg.replace("+asyncpg", ""), origin="listener")
+    try:
+        async with writer.uow() as w:
+            await seed_demo(w)
+        await engine.start()
+        officials = await _officials(writer)
+        await _presence(writer, officials[2], Presence.AVAILABLE)
+        await _arrive(writer, random.Random(3))
+        await asyncio.wait_for(offered.wait(), 10)  # nothing but the NOTIFY can wake that engine
+        async with writer.uow() as w:
+            assert list(await w.session.scalars(select(RoutingOffer.official_id))) == [officials[2]]
+    finally:
+        await engine.stop()
+        await db.dispose()
+        await writer.db.dispose()
+
+
+class _OfferFlag(RecordingNotifier):
+    def __init__(self, flag: asyncio.Event) -> None:
+        super().__init__()
+        self.flag = flag
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        await super().publish(events)
+        if any(e.name == "offer" for e in events):
+            self.flag.set()
