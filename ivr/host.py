@@ -124,11 +124,13 @@ class IvrHost:
             started_at=uow.clock.now(),
             flow_state={"provider": provider, **({"channel": channel} if channel else {})},
         )
+        # Not flushed yet: the first turn runs in memory and the row is inserted once, with its
+        # flow state (one INSERT instead of an INSERT and an UPDATE on the busiest webhook).
         uow.session.add(call)
-        await uow.session.flush()
         flow = self.flows[self.flow_id]
-        log.info("ivr_call_started", extra={"conversation_id": call.id, "provider": provider})
-        return await self._run(uow, call, flow, new_call(flow), CallStarted(caller), None)
+        turn = await self._run(uow, call, flow, new_call(flow), CallStarted(caller), None)
+        log.info("ivr_call_started", extra={"conversation_id": turn.conversation_id, "provider": provider})
+        return turn
 
     async def send(self, uow: UnitOfWork, external_id: str, event: Event, *, step: int | None) -> CallTurn:
         """Apply one caller or queue event; `step` is what the adapter rendered (None: current)."""
@@ -203,16 +205,21 @@ class IvrHost:
             answer = await self._answer(uow, call, request, result.state.step)
             result = advance(flow, result.state, answer)
         _store(call, result.state, tuple(rendered))
-        return _stored_turn(call)
+        await _ensure_id(uow, call)
+        state = result.state
+        return CallTurn(call.id, state.step, tuple(rendered), state.finished, False, state.node)
 
     async def _answer(self, uow: UnitOfWork, call: Conversation, request: Request, step: int) -> Event:
         if isinstance(request, Lookup):
             return await self.answers.lookup(uow, request)
         if isinstance(request, CheckHours):
             return await self.answers.check_hours(uow, request)
+        await _ensure_id(uow, call)
         return await self.answers.file(uow, call, request, step)
 
     async def _side_effects(self, uow: UnitOfWork, call: Conversation, actions: tuple[Action, ...]) -> None:
+        if any(isinstance(a, Enqueue | ScheduleCallback | Transfer) for a in actions):
+            await _ensure_id(uow, call)
         for action in actions:
             if isinstance(action, Enqueue):
                 call.state = "queued"
@@ -230,6 +237,11 @@ class IvrHost:
             elif isinstance(action, Transfer) and self.queue is not None:
                 call.state = "queued"
                 await self.queue.enqueue(uow, call.id, action.target, distributor=distributor(call))
+
+
+async def _ensure_id(uow: UnitOfWork, call: Conversation) -> None:
+    if call.id is None:  # a new call's row, inserted only when something needs its id
+        await uow.session.flush()
 
 
 def _state(call: Conversation) -> FlowState:
