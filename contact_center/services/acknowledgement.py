@@ -17,6 +17,7 @@ from contact_center.domain.clock import BOGOTA
 from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
 from contact_center.domain.tickets import TicketStatus
 from contact_center.persistence.models import Dependencia, Ticket
+from contact_center.services.dependencia_directory import DependenciaRef, dependencia_ref
 from contact_center.services.mail import queue_message
 from contact_center.services.notifications import notice_statuses
 from contact_center.services.tickets import SYSTEM, append_event
@@ -32,7 +33,9 @@ class Acknowledgement:
     outbound_id: int | None  # the e-mail to send after commit, if the citizen asked for one
 
 
-def acknowledgement_text(ticket: Ticket, dependencia: Dependencia, base_url: str) -> tuple[str, str]:
+def acknowledgement_text(
+    ticket: Ticket, dependencia: Dependencia | DependenciaRef, base_url: str
+) -> tuple[str, str]:
     """The subject line and the plain-text body of the acuse de recibo, in Spanish."""
     filed = ticket.filed_at.astimezone(BOGOTA)
     kind = PQRD_TYPE_LABELS[PqrdType(ticket.pqrd_type)]
@@ -64,8 +67,7 @@ async def acknowledge(
     uow: UnitOfWork, ticket: Ticket, *, email: str | None, base_url: str
 ) -> Acknowledgement:
     """Record the acknowledgement with the ticket (and queue its e-mail); the caller commits."""
-    dependencia = await uow.session.get(Dependencia, ticket.dependencia_id)
-    assert dependencia is not None
+    dependencia = await dependencia_ref(uow, ticket.dependencia_id)
     subject, body = acknowledgement_text(ticket, dependencia, base_url)
     if TicketStatus.RADICADO not in await notice_statuses(uow):
         email = None  # the administrator turned the e-mail off; the receipt is still on screen

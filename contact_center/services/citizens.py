@@ -19,12 +19,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Table, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from contact_center.domain.errors import InvalidInput
 from contact_center.persistence.models import Citizen, CitizenIdentity
+from contact_center.persistence.quiet_insert import insert_ignoring_conflicts
 from contact_center.services.uow import UnitOfWork
 
 DOCUMENT_TYPES = frozenset({"CC", "CE", "TI", "PA", "NIT", "PEP", "PPT", "RC"})
@@ -34,6 +36,7 @@ _EMAIL = re.compile(
     r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
 )
 _MERGE_DEPTH = 10
+_IDENTITIES: Table = CitizenIdentity.__table__  # type: ignore[assignment]
 PROOF_CLAIMS = frozenset({"email"})
 """Kinds whose unverified claim a later proof takes over, together with the history behind it."""
 
@@ -139,10 +142,7 @@ async def find_or_create_citizen(uow: UnitOfWork, details: CitizenDetails) -> Ci
 async def attach_claims(uow: UnitOfWork, citizen: Citizen, details: CitizenDetails) -> None:
     """Record what the citizen typed (unverified) where nobody holds it yet; it joins nothing."""
     claims = [i for i in details.identities() if not i.verified]
-    taken = await _taken(uow, claims)
-    for identity in claims:
-        if (identity.kind, identity.value) not in taken:
-            await _insert_quietly(uow, _row(citizen.id, identity, uow.clock.now()))
+    await _insert_claims(uow, [_values(citizen.id, identity, uow.clock.now()) for identity in claims])
 
 
 async def _match(uow: UnitOfWork, identities: list[Identity]) -> tuple[Citizen, bool] | None:
@@ -188,34 +188,41 @@ async def _create(uow: UnitOfWork, details: CitizenDetails, identities: list[Ide
     unverified phone) are kept only where free."""
     now = uow.clock.now()
     leading = [i for i in identities if i.leads_to_holder]
-    held = await _taken(uow, leading)
-    try:
-        async with uow.session.begin_nested():
-            citizen = Citizen(name=details.name, created_at=now)
-            uow.session.add(citizen)
-            await uow.session.flush()
-            for identity in leading:
-                if (identity.kind, identity.value) not in held:
-                    uow.session.add(_row(citizen.id, identity, now))
-            await uow.session.flush()
-    except IntegrityError:
-        return None
-    await _attach_proofs(uow, citizen, [i for i in leading if i.verified])
+    citizen = Citizen(name=details.name, created_at=now)
+    if leading:
+        held = await _taken(uow, leading)
+        try:
+            async with uow.session.begin_nested():
+                uow.session.add(citizen)
+                await uow.session.flush()
+                for identity in leading:
+                    if (identity.kind, identity.value) not in held:
+                        uow.session.add(_row(citizen.id, identity, now))
+                await uow.session.flush()
+        except IntegrityError:
+            return None
+        await _attach_proofs(uow, citizen, [i for i in leading if i.verified])
+    else:  # nothing that could be taken meanwhile: no SAVEPOINT needed
+        uow.session.add(citizen)
+        await uow.session.flush()
     rest = [i for i in identities if not i.leads_to_holder]
-    taken = await _taken(uow, rest)
-    for identity in rest:
-        if (identity.kind, identity.value) not in taken:
-            await _insert_quietly(uow, _row(citizen.id, identity, now))
+    await _insert_claims(uow, [_values(citizen.id, identity, now) for identity in rest])
     return citizen
 
 
-async def _insert_quietly(uow: UnitOfWork, row: CitizenIdentity) -> None:
-    """Insert a claim; if somebody got the value concurrently, it stays with them."""
-    try:
-        async with uow.session.begin_nested():
-            uow.session.add(row)
-    except IntegrityError:
-        pass
+async def _insert_claims(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Insert identities where nobody holds the value yet (one statement, no SAVEPOINT)."""
+    await insert_ignoring_conflicts(uow.session, _IDENTITIES, rows)
+
+
+def _values(citizen_id: int, identity: Identity, now: datetime) -> dict[str, Any]:
+    return {
+        "citizen_id": citizen_id,
+        "kind": identity.kind,
+        "value": identity.value,
+        "verified": identity.verified,
+        "created_at": now,
+    }
 
 
 async def _taken(uow: UnitOfWork, identities: list[Identity]) -> set[tuple[str, str]]:
@@ -238,7 +245,7 @@ async def _attach_proofs(uow: UnitOfWork, citizen: Citizen, proofs: list[Identit
     for identity in proofs:
         row = existing.get((identity.kind, identity.value))
         if row is None:
-            await _insert_quietly(uow, _row(citizen.id, identity, now))
+            await _insert_claims(uow, [_values(citizen.id, identity, now)])
         elif not row.verified:
             row.citizen_id, row.verified = citizen.id, True
 

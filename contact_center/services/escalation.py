@@ -95,6 +95,14 @@ async def reschedule(uow: UnitOfWork, ticket: Ticket, policy: EscalationPolicy |
     await reschedule_many(uow, [ticket], policy or await load_policy(uow))
 
 
+async def schedule_new(uow: UnitOfWork, ticket: Ticket, clock: LegalClock) -> None:
+    """`reschedule` for a ticket being filed (before its INSERT): nothing can have fired for it,
+    so only the (cached) policy is read and `next_escalation_at` goes out with the row."""
+    points = await _points(uow, ticket, await load_policy(uow), clock)
+    upcoming = next_point(points, set()) if points else None
+    ticket.next_escalation_at = upcoming.at if upcoming else None
+
+
 async def reschedule_many(uow: UnitOfWork, tickets: Sequence[Ticket], policy: EscalationPolicy) -> None:
     """`reschedule` for a batch: the legal clock and the fired points are read once for all."""
     if not tickets:

@@ -25,6 +25,7 @@ from contact_center.domain.tickets import CLOCK_RUNNING_STATUSES
 from contact_center.jobs.port import JobContext, Jobs
 from contact_center.persistence.legal_models import LegalClockSetting
 from contact_center.persistence.models import Ticket
+from contact_center.services.config_cache import cached
 from contact_center.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,11 @@ async def stored_policy(uow: UnitOfWork) -> StoredPolicy:
 
 
 async def load_policy(uow: UnitOfWork) -> EscalationPolicy:
-    """The escalation policy in force (stored, else the defaults)."""
+    """The escalation policy in force (stored, else the defaults), from the configuration cache."""
+    return await cached(uow, POLICY_KEY, lambda: _read_policy(uow))
+
+
+async def _read_policy(uow: UnitOfWork) -> EscalationPolicy:
     row = await uow.session.get(LegalClockSetting, POLICY_KEY)
     return EscalationPolicy() if row is None else policy_from_dict(row.value["policy"])
 

@@ -15,11 +15,11 @@ from contact_center.domain.errors import InvalidInput
 from contact_center.domain.legal_clock import PqrdType, PriorityFlag
 from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
 from contact_center.jobs.port import Jobs
-from contact_center.persistence.models import DataConsent, Ticket
+from contact_center.persistence.models import DataConsent
 from contact_center.services.acknowledgement import ACK_JOB, acknowledge
 from contact_center.services.attachments import AttachmentStore, StoredFile, Upload, store_attachments
 from contact_center.services.citizens import CitizenDetails, find_or_create_citizen, normalize_email
-from contact_center.services.tickets import Actor, FiledTicket, NewTicket, file_ticket
+from contact_center.services.tickets import Actor, FiledTicket, NewTicket, file_ticket_row
 from contact_center.services.uow import UnitOfWork
 
 MAX_SUBJECT = 300
@@ -111,9 +111,7 @@ async def file_pqrd(
             )
         )
     actor = Actor("citizen", citizen_id)
-    filed = await file_ticket(uow, _new_ticket(filing, citizen_id), actor, secret=secret)
-    ticket = await uow.session.get(Ticket, filed.id)
-    assert ticket is not None
+    filed, ticket = await file_ticket_row(uow, _new_ticket(filing, citizen_id), actor, secret=secret)
     if filing.attachments:
         await store_attachments(uow, store, ticket.id, filing.attachments)
     ack = await acknowledge(uow, ticket, email=email, base_url=base_url)

@@ -27,6 +27,7 @@ from contact_center.persistence.legal_models import LegalClockSetting
 from contact_center.persistence.models import CitizenIdentity, Ticket
 from contact_center.persistence.outbound_models import OutboundMessage
 from contact_center.services import mail
+from contact_center.services.config_cache import cached
 from contact_center.services.outbound import Senders, deliver
 from contact_center.services.uow import UnitOfWork
 
@@ -143,7 +144,12 @@ async def notify_status_change(
 
 
 async def notice_statuses(uow: UnitOfWork) -> frozenset[TicketStatus]:
-    """The statuses whose changes are notified to citizens: the stored setting, else the default."""
+    """The statuses whose changes are notified to citizens: the stored setting, else the default
+    (from the configuration cache)."""
+    return await cached(uow, NOTICE_KEY, lambda: _read_notice_statuses(uow))
+
+
+async def _read_notice_statuses(uow: UnitOfWork) -> frozenset[TicketStatus]:
     row = await uow.session.get(LegalClockSetting, NOTICE_KEY)
     return DEFAULT_NOTICE_STATUSES if row is None else frozenset(TicketStatus(v) for v in row.value)
 

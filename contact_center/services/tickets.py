@@ -42,6 +42,8 @@ from contact_center.persistence.models import (
     TicketEvent,
 )
 from contact_center.services import escalation
+from contact_center.services.dependencia_directory import DependenciaRef, filing_dependencia
+from contact_center.services.ticket_chain import advance, known_head, start_chain
 from contact_center.services.ticket_clock import clock_facts, load_clock, store_facts, ticket_clock
 from contact_center.services.uow import UnitOfWork
 
@@ -126,16 +128,25 @@ async def file_ticket(uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: 
     Adds and flushes; the caller commits. The radicado number is taken inside this transaction, so a
     filing that rolls back gives its number back and the year's sequence stays without gaps.
     """
+    filed, _ticket = await file_ticket_row(uow, new, actor, secret=secret)
+    return filed
+
+
+async def file_ticket_row(
+    uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: bytes
+) -> tuple[FiledTicket, Ticket]:
+    """`file_ticket`, also handing back the new row, for callers that go on with it (no re-read)."""
     _check_new(new)
     now = uow.clock.now()
     filed_at = new.filed_at or now
-    dependencia = await _dependencia(uow, new.dependencia_code)
+    dependencia = await filing_dependencia(uow, new.dependencia_code)
     clock = await load_clock(uow)
     deadline = clock.deadline(new.pqrd_type, filed_at)
-    radicado = format_radicado(bogota_date(filed_at).year, await _next_number(uow, bogota_date(filed_at)))
+    # Read before the radicado: its row lock is held until commit, so every filing waits on
+    # what comes after `_next_number`; only writes follow it.
+    officials = await _dependencia_officials(uow, dependencia.id)
     code = new_access_code()
     ticket = Ticket(
-        radicado=radicado,
         pqrd_type=new.pqrd_type.value,
         subject=new.subject.strip(),
         description=new.description.strip(),
@@ -159,8 +170,12 @@ async def file_ticket(uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: 
     )
     facts = ClockFacts(new.pqrd_type, filed_at, verbal=new.verbal, priority_flags=new.priority_flags)
     store_facts(ticket, facts, {"forwarding_deadline": clock.forwarding_deadline(facts).isoformat()})
+    await escalation.schedule_new(uow, ticket, clock)
+    received = bogota_date(filed_at)
+    ticket.radicado = radicado = format_radicado(received.year, await _next_number(uow, received))
     uow.session.add(ticket)
     await uow.session.flush()
+    start_chain(uow, ticket)
     await _link_conversation(uow, ticket, new.conversation_id)
     await append_event(
         uow,
@@ -171,11 +186,11 @@ async def file_ticket(uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: 
         to_status=TicketStatus.RADICADO.value,
         data=_filing_data(new, ticket, dependencia),
     )
-    await escalation.reschedule(uow, ticket)
-    await notify_ticket(uow, ticket)
-    return FiledTicket(
+    _emit_updated(uow, ticket, officials)
+    filed = FiledTicket(
         ticket.id, radicado, code, filed_at, ticket.received_on, ticket.due_date, TicketStatus.RADICADO
     )
+    return filed, ticket
 
 
 def _check_new(new: NewTicket) -> None:
@@ -187,7 +202,7 @@ def _check_new(new: NewTicket) -> None:
         bogota_date(new.filed_at)  # refuses naive datetimes with "naive_datetime"
 
 
-def _filing_data(new: NewTicket, ticket: Ticket, dependencia: Dependencia) -> dict[str, Any]:
+def _filing_data(new: NewTicket, ticket: Ticket, dependencia: DependenciaRef) -> dict[str, Any]:
     return {
         "radicado": ticket.radicado,
         "pqrd_type": ticket.pqrd_type,
@@ -201,16 +216,6 @@ def _filing_data(new: NewTicket, ticket: Ticket, dependencia: Dependencia) -> di
         "priority_flags": list(ticket.priority_flags),
         **({"original_radicado": new.original_radicado} if new.original_radicado else {}),
     }
-
-
-async def _dependencia(uow: UnitOfWork, code: str | None) -> Dependencia:
-    if code is not None:
-        return await dependencia_by_code(uow, code)
-    query = select(Dependencia).where(Dependencia.is_triage.is_(True)).order_by(Dependencia.id).limit(1)
-    found = (await uow.session.scalars(query)).first()
-    if found is None:
-        raise NotFound("No hay una dependencia de clasificación configurada.", code="no_triage")
-    return found
 
 
 async def dependencia_by_code(uow: UnitOfWork, code: str) -> Dependencia:
@@ -288,19 +293,12 @@ async def append_event(
     to_status: str | None = None,
 ) -> TicketEvent:
     """Append one event to the ticket's audit trail, chained to the previous event's hash."""
-    last = (
-        await uow.session.execute(
-            select(TicketEvent.seq, TicketEvent.hash)
-            .where(TicketEvent.ticket_id == ticket.id)
-            .order_by(TicketEvent.seq.desc())
-            .limit(1)
-        )
-    ).first()
+    head = known_head(uow, ticket) or await _last_event(uow, ticket.id)
     # Both engines keep microseconds; UTC makes the hashed ISO string the same on the way back.
     at = uow.clock.now().astimezone(UTC)
     event = TicketEvent(
         ticket_id=ticket.id,
-        seq=(last.seq + 1) if last else 1,
+        seq=head[0] + 1,
         at=at,
         actor_kind=actor.kind,
         actor_id=actor.id,
@@ -310,12 +308,25 @@ async def append_event(
         reason=reason,
         public=public,
         data=_json_safe(data),
-        prev_hash=last.hash if last else None,
+        prev_hash=head[1],
     )
     event.hash = event_hash(event.prev_hash, event_payload(event))
     uow.session.add(event)
     await uow.session.flush()
+    advance(uow, ticket, (event.seq, event.hash))
     return event
+
+
+async def _last_event(uow: UnitOfWork, ticket_id: int) -> tuple[int, str | None]:
+    last = (
+        await uow.session.execute(
+            select(TicketEvent.seq, TicketEvent.hash)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    return (last.seq, last.hash) if last else (0, None)
 
 
 def check_status_change(ticket: Ticket, target: TicketStatus) -> None:
@@ -355,6 +366,18 @@ async def change_status(
 
 async def notify_ticket(uow: UnitOfWork, ticket: Ticket) -> None:
     """Queue `ticket.updated` for the assignee, the dependencia's officials and the supervisors."""
+    _emit_updated(uow, ticket, await _dependencia_officials(uow, ticket.dependencia_id))
+
+
+async def _dependencia_officials(uow: UnitOfWork, dependencia_id: int) -> set[int]:
+    rows = await uow.session.scalars(
+        select(Official.id).where(Official.dependencia_id == dependencia_id, Official.active.is_(True))
+    )
+    return set(rows.all())
+
+
+def _emit_updated(uow: UnitOfWork, ticket: Ticket, officials: set[int]) -> None:
+    """Queue `ticket.updated` for these officials (and the assignee) and the supervisors."""
     payload = {
         "id": ticket.id,
         "radicado": ticket.radicado,
@@ -365,17 +388,8 @@ async def notify_ticket(uow: UnitOfWork, ticket: Ticket) -> None:
         "due_date": ticket.due_date.isoformat(),
     }
     # Officials join only their own room on /agents, so the dependencia is reached person by person.
-    officials = set(
-        (
-            await uow.session.scalars(
-                select(Official.id).where(
-                    Official.dependencia_id == ticket.dependencia_id, Official.active.is_(True)
-                )
-            )
-        ).all()
-    )
     if ticket.assignee_id is not None:
-        officials.add(ticket.assignee_id)
+        officials = officials | {ticket.assignee_id}
     for official_id in sorted(officials):
         uow.emit(Event("ticket.updated", AGENTS, official_room(official_id), payload))
     uow.emit(Event("ticket.updated", SUPERVISORS, SUPERVISORS_ROOM, payload))

@@ -25,11 +25,12 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import delete
+from sqlalchemy import Table, delete, update
 from sqlalchemy.exc import IntegrityError
 
 from contact_center.domain.errors import Conflict, DomainError, InvalidInput
 from contact_center.persistence.models import IdempotencyRecord
+from contact_center.persistence.quiet_insert import insert_ignoring_conflicts
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
 from contact_center.web.api import Handler
 from contact_center.web.keys import UOW
@@ -40,6 +41,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _IN_PROGRESS = 0  # status of a claimed key whose answer is not stored yet
 _STALE_CLAIM = timedelta(minutes=1)
 _MARK = "_idempotent_in_transaction"
+_TABLE: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
 
 
 class IdempotencyKeyReused(DomainError):
@@ -116,7 +118,7 @@ async def once(uows: UnitOfWorkFactory, claim: Claim | None, request_hash: str, 
         try:
             async with uows() as uow:
                 if claim is not None:
-                    stored = await _reserve(uow, claim, request_hash)
+                    stored = await _claim_first(uow, claim, request_hash)
                     if stored is not None:
                         _check_done(stored)
                         return Outcome(stored.status, stored.body, replayed=True)
@@ -153,6 +155,27 @@ async def _reserve(uow: UnitOfWork, claim: Claim, request_hash: str) -> Idempote
     return None
 
 
+async def _claim_first(uow: UnitOfWork, claim: Claim, request_hash: str) -> IdempotencyRecord | None:
+    """`_reserve` in one statement when the key is new (the common case): INSERT ... ON CONFLICT
+    DO NOTHING, and a read only when a first request holds the key. On PostgreSQL the insert waits
+    for a concurrent first request to end, so what is read then is its committed answer."""
+    row = {
+        "scope": claim.scope,
+        "key": claim.key,
+        "request_hash": request_hash,
+        "status": _IN_PROGRESS,
+        "body": b"",
+        "created_at": uow.clock.now(),
+    }
+    if await insert_ignoring_conflicts(uow.session, _TABLE, [row], returning=_TABLE.c.scope):
+        return None
+    stored = await uow.session.get(IdempotencyRecord, (claim.scope, claim.key), populate_existing=True)
+    if stored is None:  # the first request rolled back in the meantime: try again from the start
+        raise IntegrityError("idempotency claim vanished", None, Exception())
+    _check_same(stored, request_hash)
+    return stored
+
+
 def _check_same(stored: IdempotencyRecord, request_hash: str) -> None:
     if stored.request_hash != request_hash:
         raise IdempotencyKeyReused(
@@ -161,9 +184,12 @@ def _check_same(stored: IdempotencyRecord, request_hash: str) -> None:
 
 
 async def _store(uow: UnitOfWork, claim: Claim, status: int, payload: bytes) -> None:
-    record = await uow.session.get(IdempotencyRecord, (claim.scope, claim.key))
-    assert record is not None
-    record.status, record.body = status, payload
+    # A Core UPDATE: the claimed row is usually no longer in the session to be changed in place.
+    await uow.session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.scope == claim.scope, _TABLE.c.key == claim.key)
+        .values(status=status, body=payload)
+    )
 
 
 def _check_done(stored: IdempotencyRecord) -> None:

@@ -1,0 +1,54 @@
+"""The head (last seq and hash) of the audit trail of tickets filed in the current transaction.
+
+Appending an event reads the previous one to chain its hash. A ticket filed in this very
+transaction is invisible to every other one until commit, so its head is known without asking
+the database: `file_ticket` starts the chain here and `append_event` keeps it current, which
+saves a query per event on the filing path. Heads are bound to the transaction that filed the
+ticket and are not used or updated inside a SAVEPOINT (whose rollback would leave them wrong).
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from sqlalchemy.orm import SessionTransaction
+
+from contact_center.persistence.models import Ticket
+from contact_center.services.uow import UnitOfWork
+
+Head = tuple[int, str | None]  # (seq of the last event, its hash); (0, None) before the first
+
+_HEADS: WeakKeyDictionary[Ticket, tuple[SessionTransaction, Head]] = WeakKeyDictionary()
+
+
+def _transaction(uow: UnitOfWork) -> SessionTransaction | None:
+    session = uow.session.sync_session
+    if session.in_nested_transaction():
+        return None
+    return session.get_transaction()
+
+
+def start_chain(uow: UnitOfWork, ticket: Ticket) -> None:
+    """Record that `ticket` was just inserted by this transaction: its trail is empty."""
+    transaction = _transaction(uow)
+    if transaction is not None:
+        _HEADS[ticket] = (transaction, (0, None))
+
+
+def known_head(uow: UnitOfWork, ticket: Ticket) -> Head | None:
+    """The head of a ticket filed in this transaction; None when the database must be asked."""
+    found = _HEADS.get(ticket)
+    transaction = _transaction(uow)
+    if found is None or transaction is None or found[0] is not transaction:
+        return None
+    return found[1]
+
+
+def advance(uow: UnitOfWork, ticket: Ticket, head: Head) -> None:
+    """Move the head after an append, for tickets whose head this transaction knows."""
+    found = _HEADS.get(ticket)
+    transaction = _transaction(uow)
+    if found is not None and transaction is not None and found[0] is transaction:
+        _HEADS[ticket] = (transaction, head)
+    elif found is not None:
+        del _HEADS[ticket]  # appended from elsewhere (a savepoint, a later transaction): forget it
