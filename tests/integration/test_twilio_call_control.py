@@ -115,7 +115,8 @@ async def test_hold_transfer_to_a_queue_and_hang_up_reach_twilio_and_the_router(
         "<Enqueue" in rest.updates[-1]["Twiml"] and ">atencion_general</Enqueue>" in rest.updates[-1]["Twiml"]
     )
     seen = await state(line)
-    assert (seen.state, seen.item_status, seen.item_official) == ("queued", "waiting", None)
+    # Waiting again (or, at once, offered anew: the router runs on its own).
+    assert seen.state == "queued" and seen.item_status in {"waiting", "offered"}
     await take_call(line, peer, agent)  # past its queue node, the flow still connects the official
 
     # Hang-up: Twilio ends the call; the work is completed and the official's wrap-up starts.
