@@ -8,7 +8,7 @@ network drop the browser sends `resume` with the conversation token it kept.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from contact_center.domain.legal_clock import PqrdType
 from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
 from contact_center.persistence.models import Conversation, Official, Ticket
 from contact_center.services import chat
+from contact_center.services.intake import Intake
 from contact_center.services.tickets import Actor
 from contact_center.services.uow import UnitOfWorkFactory
 
@@ -37,6 +38,8 @@ class ChatDeps:
     secret: bytes
     dispatcher: Callable[[], chat.Dispatcher]
     position: Callable[[int], Any]  # async (conversation_id) -> {"position", "eta_seconds"} | None
+    filing: Callable[[], chat.FilingDeps]  # what the intake service needs to file a PQRD
+    after_filing: Callable[[Intake], Awaitable[None]]  # after commit: send the acknowledgement
 
 
 class StartIn(EventModel):
@@ -63,6 +66,8 @@ class LeavePqrdIn(EventModel):
     type: PqrdType = Field(default=PqrdType.PETICION, strict=False)  # the code as a JSON string
     subject: str = Field(min_length=3, max_length=300)
     description: str = Field(min_length=3, max_length=20_000)
+    email: str | None = Field(default=None, max_length=254)
+    notify_by_email: bool = False
 
 
 class ChatNamespace(ValidatingNamespace):
@@ -134,8 +139,7 @@ class ChatNamespace(ValidatingNamespace):
     async def on_typing(self, sid: str, body: TypingIn) -> None:
         conversation_id = await self._conversation_id(sid)
         async with self.deps.uow() as uow:
-            conversation = await uow.session.get(Conversation, conversation_id)
-            official_id = conversation.official_id if conversation else None
+            official_id = await chat.attending_official(uow, conversation_id)
         if official_id is not None:
             payload = {"conversation_id": conversation_id, "sender": "citizen", "typing": body.typing}
             await self.emit("typing", payload, to=official_room(official_id), namespace=AGENTS)
@@ -150,13 +154,17 @@ class ChatNamespace(ValidatingNamespace):
     @event(LeavePqrdIn)
     async def on_leave_pqrd(self, sid: str, body: LeavePqrdIn) -> dict[str, Any]:
         conversation_id = await self._conversation_id(sid)
-        pqrd = chat.ChatPqrd(body.type, body.subject, body.description)
+        pqrd = chat.ChatPqrd(
+            body.type, body.subject, body.description, email=body.email, notify_by_email=body.notify_by_email
+        )
         async with self.deps.uow() as uow:
             conversation = await uow.session.get(Conversation, conversation_id)
             actor = Actor("citizen", conversation.citizen_id if conversation else None)
-            filed = await chat.file_from_chat(
-                uow, conversation_id, pqrd, actor, self.deps.dispatcher(), self.deps.secret
+            result = await chat.file_from_chat(
+                uow, conversation_id, pqrd, actor, self.deps.dispatcher(), self.deps.filing()
             )
+        await self.deps.after_filing(result)
+        filed = result.filed
         return {
             "radicado": filed.radicado,
             "access_code": filed.access_code,

@@ -15,8 +15,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import literal, select, true
+from sqlalchemy.dialects import postgresql, sqlite
 
 from contact_center.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contact_center.domain.events import AGENTS, CHAT, Event, conversation_room, official_room
@@ -32,7 +32,10 @@ from contact_center.persistence.models import (
     Queue,
     Ticket,
 )
-from contact_center.services.tickets import Actor, FiledTicket, NewTicket, file_ticket
+from contact_center.services import intake, ticket_actions
+from contact_center.services.attachments import AttachmentStore
+from contact_center.services.citizens import CitizenDetails, attach_claims
+from contact_center.services.tickets import Actor, FiledTicket
 from contact_center.services.uow import UnitOfWork
 
 CHANNEL = "chat"
@@ -213,46 +216,110 @@ async def post_message(
     official: Official | None = None,
     internal: bool = False,
 ) -> tuple[dict[str, Any], bool]:
-    """Store a message (once per client id) and commit; returns its payload and whether it is new."""
+    """Store a message (once per client id) and commit; returns its payload and whether it is new.
+
+    The hot path of the chat: one short transaction with one statement on PostgreSQL (two on
+    SQLite), no ORM load of the conversation, no router notice (a message changes no routing state).
+    """
     text = body.strip()
     if not text:
         raise InvalidInput("El mensaje está vacío.", code="empty_message")
     if len(text) > MAX_BODY:
         raise InvalidInput(f"El mensaje admite {MAX_BODY} caracteres.", code="message_too_long")
-    existing = await _by_client_id(uow, conversation_id, client_id)
-    if existing is not None:
-        return message_payload(existing, official.name if official else None), False
-    conversation = await uow.session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise NotFound("La conversación no existe.", code="conversation_not_found")
-    if conversation.state not in LIVE_STATES:
+    author = official.name if official else None
+    now = uow.clock.now()
+    row: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "sender": sender,
+        "official_id": official.id if official else None,
+        "body": text,
+        "internal": internal,
+        "client_id": client_id,
+        "created_at": now,
+    }
+    found = await _insert_message(uow, row)
+    if found.message_id is None:
+        # Not inserted: the client id was stored already (a retry), or the conversation is not live.
+        existing = await _by_client_id(uow, conversation_id, client_id)
+        if existing is not None:
+            return message_payload(existing, author), False
+        if found.state is None:
+            raise NotFound("La conversación no existe.", code="conversation_not_found")
         raise Conflict("La conversación ya terminó.", code="conversation_closed")
-    message = Message(
-        conversation_id=conversation_id,
-        sender=sender,
-        official_id=official.id if official else None,
-        body=text,
-        internal=internal,
-        client_id=client_id,
-        created_at=uow.clock.now(),
-    )
-    uow.session.add(message)
-    try:
-        await uow.session.flush()
-    except IntegrityError:
-        # The same client id raced in on another connection or process: that one won.
-        await uow.session.rollback()
-        again = await _by_client_id(uow, conversation_id, client_id)
-        assert again is not None
-        return message_payload(again, official.name if official else None), False
-    payload = message_payload(message, official.name if official else None)
+    payload = {
+        "id": found.message_id,
+        "conversation_id": conversation_id,
+        "client_id": client_id,
+        "sender": sender,
+        "author": author,
+        "body": text,
+        "internal": internal,
+        "created_at": now.isoformat(),
+    }
     if internal:
-        if conversation.official_id is not None:
-            uow.emit(Event("message", AGENTS, official_room(conversation.official_id), payload))
+        if found.official_id is not None:
+            uow.emit(Event("message", AGENTS, official_room(found.official_id), payload))
     else:
-        _to_both(uow, conversation, "message", payload)
+        uow.emit(Event("message", CHAT, conversation_room(conversation_id), payload))
+        if found.official_id is not None:
+            uow.emit(Event("message", AGENTS, official_room(found.official_id), payload))
     await uow.commit()
     return payload, True
+
+
+async def attending_official(uow: UnitOfWork, conversation_id: int) -> int | None:
+    """The official attending the conversation, if any (one indexed read, no ORM load)."""
+    return await uow.session.scalar(
+        select(Conversation.official_id).where(Conversation.id == conversation_id)
+    )
+
+
+@dataclass(frozen=True)
+class _Stored:
+    state: str | None  # None: no such conversation
+    official_id: int | None
+    message_id: int | None  # None: not inserted (a duplicate client id, or the conversation is not live)
+
+
+async def _insert_message(uow: UnitOfWork, row: dict[str, Any]) -> _Stored:
+    """INSERT ... ON CONFLICT (conversation_id, client_id) DO NOTHING RETURNING id, only into a live
+    conversation; also reads the conversation's state and attending official for the emit."""
+    conversation_id = row["conversation_id"]
+    if uow.session.get_bind().dialect.name == "postgresql":
+        # One round trip: the insert is a data-modifying CTE joined to the conversation's row.
+        columns = Message.__table__.c
+        values = select(*(literal(v, columns[k].type) for k, v in row.items())).where(
+            Conversation.id == conversation_id, Conversation.state.in_(LIVE_STATES)
+        )
+        inserted = (
+            postgresql.insert(Message)
+            .from_select(list(row), values)
+            .on_conflict_do_nothing(index_elements=["conversation_id", "client_id"])
+            .returning(Message.id)
+            .cte("inserted")
+        )
+        query = (
+            select(Conversation.state, Conversation.official_id, inserted.c.id)
+            .select_from(Conversation)
+            .outerjoin(inserted, true())
+            .where(Conversation.id == conversation_id)
+        )
+        found = (await uow.session.execute(query)).first()
+        return _Stored(*found) if found is not None else _Stored(None, None, None)
+    conversation = (
+        await uow.session.execute(
+            select(Conversation.state, Conversation.official_id).where(Conversation.id == conversation_id)
+        )
+    ).first()
+    if conversation is None or conversation.state not in LIVE_STATES:
+        return _Stored(conversation.state if conversation else None, None, None)
+    new_id = await uow.session.scalar(
+        sqlite.insert(Message)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["conversation_id", "client_id"])
+        .returning(Message.id)
+    )
+    return _Stored(conversation.state, conversation.official_id, new_id)
 
 
 async def _by_client_id(uow: UnitOfWork, conversation_id: int, client_id: str) -> Message | None:
@@ -312,35 +379,50 @@ async def _locked(uow: UnitOfWork, conversation_id: int) -> Conversation:
 
 @dataclass(frozen=True)
 class ChatPqrd:
+    """A PQRD as given in the chat; `email` with `notify_by_email` asks for the acuse by e-mail."""
+
     pqrd_type: PqrdType
     subject: str
     description: str
     dependencia_code: str | None = None
+    email: str | None = None
+    notify_by_email: bool = False
+
+
+@dataclass(frozen=True)
+class FilingDeps:
+    """What the intake service needs to file (signing key, attachment store, public base URL)."""
+
+    secret: bytes
+    store: AttachmentStore
+    base_url: str
 
 
 async def file_from_chat(
-    uow: UnitOfWork, conversation_id: int, pqrd: ChatPqrd, actor: Actor, dispatcher: Dispatcher, secret: bytes
-) -> FiledTicket:
-    """File a PQRD (channel "chat") linked to the conversation; the radicado goes into the chat.
+    uow: UnitOfWork,
+    conversation_id: int,
+    pqrd: ChatPqrd,
+    actor: Actor,
+    dispatcher: Dispatcher,
+    deps: FilingDeps,
+) -> intake.Intake:
+    """File a PQRD (channel "chat") through the intake service, linked to the conversation and to the
+    chat's citizen; the radicado goes into the chat. Commits; then call `intake.after_commit`.
 
     Left by the citizen when nobody is available (the waiting chat then ends), or converted by the
-    attending official (the chat goes on). The access code is sent to the citizen's room only.
+    attending official (the chat goes on, and the PQRD is assigned to that official and in process).
+    The access code is sent to the citizen's room only.
     """
     conversation = await _locked(uow, conversation_id)
     if conversation.ticket_id is not None:
         ticket = await uow.session.get(Ticket, conversation.ticket_id)
         assert ticket is not None
         raise Conflict(f"Esta conversación ya tiene el radicado {ticket.radicado}.", code="already_filed")
-    new = NewTicket(
-        pqrd_type=pqrd.pqrd_type,
-        subject=pqrd.subject,
-        description=pqrd.description,
-        channel=CHANNEL,
-        dependencia_code=pqrd.dependencia_code,
-        citizen_id=conversation.citizen_id,
-        conversation_id=conversation.id,
-    )
-    filed = await file_ticket(uow, new, actor, secret=secret)
+    filing = await _chat_filing(uow, conversation, pqrd)
+    result = await intake.file_pqrd(uow, filing, secret=deps.secret, store=deps.store, base_url=deps.base_url)
+    filed = result.filed
+    if actor.kind == "official" and actor.id is not None:
+        await _take_on(uow, filed.id, actor)
     due = filed.due_date.strftime("%d/%m/%Y")
     await _system_message(
         uow,
@@ -351,6 +433,45 @@ async def file_from_chat(
         await dispatcher.abandon(uow, conversation.id)
         conversation.state = "closed"
         conversation.ended_at = uow.clock.now()
+    _announce_pqrd(uow, conversation, filed)
+    await uow.commit()
+    return result
+
+
+async def _chat_filing(uow: UnitOfWork, conversation: Conversation, pqrd: ChatPqrd) -> intake.Filing:
+    """The intake filing of a chat PQRD: the chat's citizen (consent given when the chat started),
+    with the e-mail they typed recorded as an unverified claim where nobody holds it yet."""
+    citizen = await uow.session.get(Citizen, conversation.citizen_id) if conversation.citizen_id else None
+    details = CitizenDetails(name=citizen.name if citizen else None, email=pqrd.email or None)
+    filing = intake.Filing(
+        pqrd_type=pqrd.pqrd_type,
+        subject=pqrd.subject,
+        description=pqrd.description,
+        channel=CHANNEL,
+        citizen=details if citizen is not None or pqrd.email else None,
+        anonymous=citizen is None and not pqrd.email,
+        data_consent=True,  # start_chat refuses a chat without consent to the privacy notice
+        notify_by_email=pqrd.notify_by_email,
+        dependencia_code=pqrd.dependencia_code,
+        conversation_id=conversation.id,
+        known_citizen_id=citizen.id if citizen is not None else None,
+    )
+    intake.check_filing(filing)  # bad input changes nothing, not even the e-mail claim
+    if citizen is not None and pqrd.email:
+        await attach_claims(uow, citizen, details)
+    return filing
+
+
+async def _take_on(uow: UnitOfWork, ticket_id: int, official: Actor) -> None:
+    """The official who converted the chat keeps the PQRD: assigned to them and in process."""
+    assert official.id is not None
+    ticket = await uow.session.get(Ticket, ticket_id)
+    assert ticket is not None
+    await ticket_actions.assign(uow, ticket, official.id, official, reason="Radicada desde el chat")
+    await ticket_actions.start_work(uow, ticket, official)
+
+
+def _announce_pqrd(uow: UnitOfWork, conversation: Conversation, filed: FiledTicket) -> None:
     payload = {
         "conversation_id": conversation.id,
         "radicado": filed.radicado,
@@ -361,5 +482,3 @@ async def file_from_chat(
     if conversation.official_id is not None:
         agent_payload = {k: v for k, v in payload.items() if k != "access_code"}
         uow.emit(Event("chat.pqrd", AGENTS, official_room(conversation.official_id), agent_payload))
-    await uow.commit()
-    return filed
