@@ -14,6 +14,7 @@ from contact_center.domain.legal_clock import ClockState, LegalClock
 from contact_center.domain.officials import Role, role_allows
 from contact_center.domain.tickets import OPEN_STATUSES, STATUS_LABELS, TicketStatus
 from contact_center.persistence.models import Citizen, Conversation, Ticket
+from contact_center.persistence.routing_models import WorkItem
 from contact_center.services import tickets
 from contact_center.services.auth import Principal
 from contact_center.services.tickets import Actor
@@ -32,6 +33,19 @@ async def own_conversation(uow: UnitOfWork, conversation_id: int, principal: Pri
     if conversation.official_id != principal.official_id and not role_allows(principal.role, Role.SUPERVISOR):
         raise Forbidden("Esta conversación no está asignada a usted.", code="not_your_conversation")
     return conversation
+
+
+async def live_work_item(uow: UnitOfWork, conversation_id: int, principal: Principal) -> int | None:
+    """The conversation's work item this official holds in the router, if any (so completing a chat
+    from the console starts the wrap-up even when the page did not send the work item's id)."""
+    work_item_id: int | None = await uow.session.scalar(
+        select(WorkItem.id).where(
+            WorkItem.conversation_id == conversation_id,
+            WorkItem.official_id == principal.official_id,
+            WorkItem.status == "assigned",
+        )
+    )
+    return work_item_id
 
 
 async def own_ticket(uow: UnitOfWork, ticket_id: int, principal: Principal) -> Ticket:

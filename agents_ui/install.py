@@ -11,11 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
-from agents_ui import pages, router_port
+from agents_ui import filing, pages, router_port
 from agents_ui.namespace_agents import ConsoleAgentsNamespace
 from agents_ui.namespace_supervisors import DASHBOARD_EVENT, DashboardNamespace, queue_stats_of
 from channels.webchat.namespace import ChatDeps, ChatNamespace
 from contact_center.domain.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM
+from contact_center.services.intake import Intake
 from contact_center.services.supervision import SupervisorFeed
 from contact_center.web.keys import SETTINGS, SIO, UOW
 
@@ -32,7 +33,17 @@ async def _namespaces(app: web.Application) -> AsyncIterator[None]:
     async def position(conversation_id: int) -> Any:
         return await router_port.position(app, uow, conversation_id)
 
-    deps = ChatDeps(uow, app[SETTINGS].signing_key(), lambda: router_port.dispatcher_for(app), position)
+    async def after_filing(result: Intake) -> None:
+        await filing.after_filing(app, result)
+
+    deps = ChatDeps(
+        uow,
+        app[SETTINGS].signing_key(),
+        lambda: router_port.dispatcher_for(app),
+        position,
+        lambda: filing.filing_deps(app),
+        after_filing,
+    )
 
     async def push(snapshot: dict[str, Any]) -> None:
         # Only this process's supervisors: every process runs its own feed (no duplicates via Redis).

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field
 
-from agents_ui import canned, console, router_port
+from agents_ui import canned, console, filing, router_port
 from channels.webchat.handlers import Empty, EventModel, ValidatingNamespace, event
 from channels.webchat.namespace import ClientId
 from contact_center.domain.errors import Conflict
@@ -224,8 +224,10 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         router = router_port.router_of(self.app)
         async with self.uow() as uow:
             conversation = await console.own_conversation(uow, body.conversation_id, me)
-            if router is not None and body.work_item_id is not None:
-                await router.complete(uow, body.work_item_id, me.official_id, body.wrap_up_code)
+            if router is not None:
+                work_item_id = body.work_item_id or await console.live_work_item(uow, conversation.id, me)
+                if work_item_id is not None:
+                    await router.complete(uow, work_item_id, me.official_id, body.wrap_up_code)
             conversation.state = "closed"
             conversation.wrap_up_code = body.wrap_up_code
             conversation.ended_at = conversation.ended_at or uow.clock.now()
@@ -240,14 +242,16 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         pqrd = chat.ChatPqrd(body.type, body.subject, body.description, body.dependencia)
         async with self.uow() as uow:
             await console.own_conversation(uow, body.conversation_id, me)
-            filed = await chat.file_from_chat(
+            result = await chat.file_from_chat(
                 uow,
                 body.conversation_id,
                 pqrd,
                 Actor("official", me.official_id),
                 router_port.dispatcher_for(self.app),
-                self.secret,
+                filing.filing_deps(self.app),
             )
+        await filing.after_filing(self.app, result)
+        filed = result.filed
         return {"radicado": filed.radicado, "ticket_id": filed.id, "due_date": filed.due_date.isoformat()}
 
     @event(CannedIn)

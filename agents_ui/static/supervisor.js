@@ -7,6 +7,7 @@ const TOKEN_KEY = "pasto195.supervisor.token";
 const PRESENCE = { available: "Disponible", away: "Ausente", offline: "Desconectado", busy: "Ocupado" };
 let socket = null;
 let chart = null;
+let slChart = null;
 window.dashboardAges = [];  // ms between the snapshot's generation and its arrival (read by the tests)
 
 $("form-ingreso").addEventListener("submit", async (ev) => {
@@ -65,14 +66,28 @@ function render(d) {
   const esc = $("escalamientos"); esc.replaceChildren();
   d.escalations.forEach((e) => esc.append(el("li", `${e.radicado} · ${e.subject} · vence ${e.due_date} · paso ${e.step}`)));
   drawChart(d.history || []);
+  drawServiceLevel(d.service_levels || []);
 }
+
+const chartWidth = () => Math.min(520, window.innerWidth - 40);
 
 function drawChart(history) {
   if (!window.uPlot || history.length === 0) return;
   const data = [history.map((h) => h[0]), history.map((h) => h[1])];
   if (!chart) {
-    chart = new uPlot({ width: Math.min(720, window.innerWidth - 40), height: 180, series: [{}, { label: "En espera", stroke: "#0b5394", width: 2 }], axes: [{}, { label: "Ciudadanos" }] }, data, $("grafica-espera"));
+    chart = new uPlot({ width: chartWidth(), height: 180, series: [{}, { label: "En espera", stroke: "#0b5394", width: 2 }], axes: [{}, { label: "Ciudadanos" }] }, data, $("grafica-espera"));
   } else chart.setData(data);
+}
+
+// One point a minute since midnight (percent, or null before the first answered contact).
+function drawServiceLevel(levels) {
+  const last = levels.length ? levels[levels.length - 1][1] : null;
+  $("nivel-actual").textContent = last == null ? "Sin contactos atendidos hoy." : `Ahora: ${last} %`;
+  if (!window.uPlot || levels.length === 0) return;
+  const data = [levels.map((p) => p[0]), levels.map((p) => p[1])];
+  if (!slChart) {
+    slChart = new uPlot({ width: chartWidth(), height: 180, scales: { y: { range: [0, 100] } }, series: [{}, { label: "Nivel de servicio (%)", stroke: "#38761d", width: 2, spanGaps: false }], axes: [{}, { label: "%" }] }, data, $("grafica-nivel"));
+  } else slChart.setData(data);
 }
 
 $("form-reasignar").addEventListener("submit", async (ev) => {

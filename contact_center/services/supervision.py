@@ -206,7 +206,7 @@ async def escalations(uow: UnitOfWork, limit: int = 20) -> list[dict[str, Any]]:
 
 def fingerprint(snapshot: dict[str, Any]) -> str:
     """What changed, ignoring the time of computation and the seconds-in-state counters."""
-    stable = {k: v for k, v in snapshot.items() if k not in ("generated_at", "history")}
+    stable = {k: v for k, v in snapshot.items() if k not in ("generated_at", "history", "service_levels")}
     stable["officials"] = [
         {k: v for k, v in o.items() if k != "in_state_seconds"} for o in stable["officials"]
     ]
@@ -214,12 +214,51 @@ def fingerprint(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def overall_service_level(queues: list[dict[str, Any]]) -> float | None:
+    """All queues together: each queue's service level weighted by the contacts it handled today
+    (answered plus abandoned), None before the first of the day."""
+    weighted = handled = 0.0
+    for q in queues:
+        if q.get("service_level") is None:
+            continue
+        count = float(q.get("answered", q.get("answered_today", 0)) or 0) + float(q.get("abandoned", 0) or 0)
+        weighted += float(q["service_level"]) * count
+        handled += count
+    return round(weighted / handled, 1) if handled else None
+
+
+class ServiceLevelSeries:
+    """The day's service level, one sample a minute (the newest value of that minute), kept in a ring
+    per process and started afresh at midnight in Bogotá."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        self.every = every
+        self.samples: deque[tuple[float, float | None]] = deque(maxlen=int(86_400 / every) + 1)
+        self._day: date | None = None
+
+    def add(self, now: float, level: float | None) -> None:
+        day = datetime.fromtimestamp(now, BOGOTA).date()
+        if day != self._day:
+            self.samples.clear()
+            self._day = day
+        if self.samples and now - self.samples[-1][0] < self.every:
+            self.samples[-1] = (self.samples[-1][0], level)
+        else:
+            self.samples.append((now, level))
+
+    def points(self) -> list[list[Any]]:
+        """[[unix seconds, percent or None], ...], oldest first."""
+        return [[round(t), level] for t, level in self.samples]
+
+
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class SupervisorFeed:
     """One per process: recompute every `interval` seconds while a local supervisor listens, push
-    the snapshot when it changed (and at least every `heartbeat` seconds, for the time counters)."""
+    the snapshot when it changed (and at least every `heartbeat` seconds, for the time counters).
+    With nobody listening it still samples once a minute, so the day's service-level chart has no
+    holes when a supervisor opens the dashboard."""
 
     def __init__(
         self,
@@ -234,6 +273,8 @@ class SupervisorFeed:
         self.interval, self.heartbeat = interval, heartbeat
         self.latest: dict[str, Any] | None = None
         self.history: deque[tuple[float, int]] = deque(maxlen=3600)  # (unix time, waiting), last hour
+        self.service_levels = ServiceLevelSeries()
+        self._last_tick = 0.0
         self._last_print = ""
         self._last_sent = 0.0
         self._task: asyncio.Task[None] | None = None
@@ -270,6 +311,9 @@ class SupervisorFeed:
         else:
             self.history.append((now, waiting))
         snapshot["history"] = [[round(t), w] for t, w in self.history if now - t <= 3600]
+        self.service_levels.add(now, overall_service_level(snapshot["queues"]))
+        snapshot["service_levels"] = self.service_levels.points()
+        self._last_tick = now
         self.latest = snapshot
         print_ = fingerprint(snapshot)
         if force or print_ != self._last_print or now - self._last_sent >= self.heartbeat:
@@ -279,7 +323,7 @@ class SupervisorFeed:
     async def run(self) -> None:
         while True:
             started = time.monotonic()
-            if self.listeners() > 0:
+            if self.listeners() > 0 or time.time() - self._last_tick >= self.service_levels.every:
                 try:
                     await self.tick()
                 except Exception:
