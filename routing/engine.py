@@ -27,13 +27,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from contact_center.domain.events import STATS_QUEUES, SUPERVISORS, SUPERVISORS_ROOM, Event
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
-from routing import bus, notices, positions, reservations, stats, tickets
+from routing import bus, notices, reservations, tickets
+from routing.broadcasts import Broadcasts
 from routing.core import Offer, RoutingCore, StepFired, StepKind
 from routing.core.records import ItemStatus
-from routing.persistence import Setup, item_states, load_setup, official_snapshots
+from routing.persistence import Setup, item_states, load_setup, official_snapshots, snapshot_of
 
 log = logging.getLogger(__name__)
 _MAX_ROUNDS = 4  # drain -> claim rounds per pass; refused proposals are re-read between rounds
@@ -65,8 +65,7 @@ class RoutingEngine:
         self._full = True
         self._next_resync: datetime | None = None
         self._next_expiry: datetime | None = None
-        self._stats_due = False
-        self._last_stats = 0.0
+        self.broadcasts = Broadcasts(uow, lambda: self.setup, stats_interval)
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -82,6 +81,7 @@ class RoutingEngine:
         self._task = asyncio.create_task(self._loop(), name=f"routing-engine-{self.origin}")
 
     async def stop(self) -> None:
+        self.broadcasts.stop()
         if self._timer is not None:
             self._timer.cancel()
         if self._task is not None:
@@ -100,7 +100,6 @@ class RoutingEngine:
         self._items.update(change.items)
         self._officials.update(change.officials)
         self._full = self._full or change.full
-        self._stats_due = True
         self._wake.set()
 
     async def _loop(self) -> None:
@@ -127,7 +126,8 @@ class RoutingEngine:
             await self._expire(now)
             await self._fire_steps(now)
             made = await self._offer_rounds()
-            await self._after_pass(now)
+            self.broadcasts.mark()  # a change woke this pass: statistics moved (sent coalesced)
+            self._schedule(now)
             return made
 
     async def _reload(self, now: datetime) -> None:
@@ -148,7 +148,6 @@ class RoutingEngine:
         self.setup, self.core = setup, core
         self._next_resync = now + timedelta(seconds=self.resync_seconds)
         await self._learn_expiry()
-        self._stats_due = True
 
     async def _refresh(self) -> None:
         items, officials = self._items, self._officials
@@ -216,8 +215,7 @@ class RoutingEngine:
         channels = {int(o.item_id): o.channel.value for o in proposed}
         try:
             async with self.uow() as uow:
-                made = await reservations.claim(uow, setup, proposals, channels)
-                await positions.push_queues(uow, {m.queue_id for m in made})
+                claim = await reservations.claim_batch(uow, setup, proposals, channels)
                 touched = [p.official_id for p in proposals]
                 await bus.announce(uow, items=channels, officials=touched, origin=self.origin)
                 await uow.commit()
@@ -229,15 +227,34 @@ class RoutingEngine:
         now = self.clock.now()
         for offer in proposed:
             core.item_removed(offer.item_id, now)
-        self._stats_due = True
-        # Re-read what the database decided: refused items come back waiting, officials' loads now
-        # count the confirmed offers.
-        confirmed = {m.work_item_id for m in made}
-        await self._reread([i for i in channels if i not in confirmed], [p.official_id for p in proposals])
-        if made:
+        self._learn_officials(claim, {p.official_id for p in proposals}, now)
+        # Refused items are re-read (they may still wait); confirmed ones left the core above.
+        confirmed = {m.work_item_id for m in claim.made}
+        refused = [i for i in channels if i not in confirmed]
+        if refused:
+            await self._reread(refused, [])
+        if claim.made:
             earliest = now + timedelta(seconds=setup.tunables.offer_timeout_seconds)
             self._next_expiry = min(self._next_expiry or earliest, earliest)
-        return len(made)
+            self.broadcasts.mark({m.queue_id for m in claim.made})  # the lines moved
+        return len(claim.made)
+
+    def _learn_officials(self, claim: reservations.Claim, official_ids: set[int], now: datetime) -> None:
+        """The claim read the officials locked, with loads that count its offers: that is the
+        database's view, so the core takes it without reading them again (skills do not change
+        in a claim; an admin change announces the official and is re-read)."""
+        core = self.core
+        assert core is not None
+        for official_id in sorted(official_ids):
+            fresh = claim.officials.get(official_id)
+            record = core.officials.get(str(official_id))
+            if fresh is None or record is None or not fresh.row.active:
+                # Gone, deactivated or unknown here: read in full on the next pass.
+                self._officials.add(official_id)
+                self._wake.set()
+                continue
+            skills = dict(record.skills)
+            core.official_changed(snapshot_of(fresh.row, skills, fresh.capacity, fresh.load), now)
 
     async def _expire(self, now: datetime) -> None:
         if self._next_expiry is None or self._next_expiry > now:
@@ -251,7 +268,6 @@ class RoutingEngine:
         await self._learn_expiry()
         if items or officials:
             await self._reread(items, officials)
-            self._stats_due = True
 
     async def sweep(self) -> None:
         """Time out every offer expired by now (whoever made it) and route again."""
@@ -273,13 +289,6 @@ class RoutingEngine:
                 await _callback_due(uow, int(signal.item_id), signal.queue_id, now)
             await uow.commit()
 
-    async def _after_pass(self, now: datetime) -> None:
-        if self._stats_due and self._stats_allowed():
-            self._stats_due = False
-            async with self.uow() as uow:
-                await self._push_stats(uow)
-        self._schedule(now)
-
     async def _learn_expiry(self) -> None:
         """The earliest outstanding offer's expiry, whoever made it (on reload and after sweeps;
         in between, this engine's own offers keep it current)."""
@@ -288,26 +297,11 @@ class RoutingEngine:
                 select(func.min(RoutingOffer.expires_at)).where(RoutingOffer.status == "offered")
             )
 
-    def _stats_allowed(self) -> bool:
-        loop_now = asyncio.get_running_loop().time()
-        if loop_now - self._last_stats < self.stats_interval:
-            return False
-        self._last_stats = loop_now
-        return True
-
-    async def _push_stats(self, uow: UnitOfWork) -> None:
-        assert self.setup is not None
-        figures = await stats.queue_stats(uow, self.setup)
-        uow.emit(Event(STATS_QUEUES, SUPERVISORS, SUPERVISORS_ROOM, stats.stats_payload(figures)))
-        await uow.commit()
-
     def _schedule(self, now: datetime) -> None:
         core = self.core
         candidates = [t for t in (self._next_resync, self._next_expiry) if t is not None]
         if core is not None and (step := core.next_step_at()) is not None:
             candidates.append(step)
-        if self._stats_due:
-            candidates.append(now + timedelta(seconds=self.stats_interval))
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

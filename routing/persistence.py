@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from contact_center.persistence.models import (
     Official,
@@ -120,28 +121,83 @@ async def official_loads(uow: UnitOfWork, ids: Sequence[int] | None = None) -> d
 
 
 async def official_snapshots(uow: UnitOfWork, ids: Sequence[int] | None = None) -> list[OfficialSnapshot]:
-    """Active officials as the core sees them (ids None: all of them)."""
-    query = select(Official).where(Official.active.is_(True))
+    """Active officials as the core sees them (ids None: all of them). Two statements: the
+    officials' rows, then their skills, capacities and held loads in one `UNION ALL`."""
+    query = select(*SNAPSHOT_COLUMNS).where(Official.active.is_(True))
     if ids is not None:
         query = query.where(Official.id.in_(ids))
-    officials = (await uow.session.scalars(query)).all()
-    wanted = [o.id for o in officials]
-    skills = await _skills(uow, wanted)
-    capacities = await _capacities(uow, wanted)
-    loads = await official_loads(uow, wanted)
+    officials = (await uow.session.execute(query)).all()
+    facts = await official_facts(uow, [o.id for o in officials], skills=True)
     return [
-        OfficialSnapshot(
-            official_id=str(o.id),
-            skills=skills.get(o.id, {}),
-            capacity=_channels(capacities.get(o.id, {})),
-            load=_channels(loads.get(o.id, {})),
-            presence=Presence(o.presence),
-            away_reason=o.away_reason,
-            wrap_up_until=o.wrap_up_until,
-            idle_since=o.idle_since or o.presence_since or o.created_at,
-        )
+        snapshot_of(o, facts.skills.get(o.id, {}), facts.capacity.get(o.id, {}), facts.load.get(o.id, {}))
         for o in officials
     ]
+
+
+# The officials' columns a snapshot (and a claim) needs: a Core row, not an ORM object, because the
+# engine reads them on every pass and the ORM's identity map costs more than the query.
+SNAPSHOT_COLUMNS = (
+    Official.id,
+    Official.active,
+    Official.presence,
+    Official.away_reason,
+    Official.wrap_up_until,
+    Official.idle_since,
+    Official.presence_since,
+    Official.created_at,
+)
+
+
+def snapshot_of(
+    row: Any, skills: dict[str, int], capacity: dict[str, int], load: dict[str, int]
+) -> OfficialSnapshot:
+    """The core's view of one official from a row of `SNAPSHOT_COLUMNS` and its facts."""
+    return OfficialSnapshot(
+        official_id=str(row.id),
+        skills=skills,
+        capacity=_channels(capacity),
+        load=_channels(load),
+        presence=Presence(row.presence),
+        away_reason=row.away_reason,
+        wrap_up_until=row.wrap_up_until,
+        idle_since=row.idle_since or row.presence_since or row.created_at,
+    )
+
+
+@dataclass
+class OfficialFacts:
+    """Per official: skill levels, capacity per channel and held (offered + assigned) load."""
+
+    skills: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    capacity: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    load: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+
+
+async def official_facts(uow: UnitOfWork, ids: Sequence[int], *, skills: bool) -> OfficialFacts:
+    """Skills (if asked), capacities and held loads of these officials in ONE round trip."""
+    facts = OfficialFacts()
+    if not ids:
+        return facts
+    parts = [
+        select(
+            OfficialCapacity.official_id,
+            literal("capacity"),
+            OfficialCapacity.channel,
+            OfficialCapacity.capacity,
+        ).where(OfficialCapacity.official_id.in_(ids)),
+        select(WorkItem.official_id, literal("load"), WorkItem.channel, func.count())
+        .where(WorkItem.official_id.in_(ids), WorkItem.status.in_(HELD))
+        .group_by(WorkItem.official_id, WorkItem.channel),
+    ]
+    if skills:
+        parts.append(
+            select(OfficialSkill.official_id, literal("skills"), Skill.code, OfficialSkill.level)
+            .join(Skill, Skill.id == OfficialSkill.skill_id)
+            .where(OfficialSkill.official_id.in_(ids))
+        )
+    for official_id, kind, key, value in await uow.session.execute(union_all(*parts)):
+        getattr(facts, kind)[official_id][key] = int(value)
+    return facts
 
 
 def _channels(counts: dict[str, int]) -> dict[Channel, int]:
@@ -150,30 +206,6 @@ def _channels(counts: dict[str, int]) -> dict[Channel, int]:
         for channel, count in counts.items()
         if channel in Channel.__members__.values()
     }
-
-
-async def _skills(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    out: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = await uow.session.execute(
-        select(OfficialSkill.official_id, Skill.code, OfficialSkill.level)
-        .join(Skill, Skill.id == OfficialSkill.skill_id)
-        .where(OfficialSkill.official_id.in_(ids))
-    )
-    for official_id, code, level in rows:
-        out[official_id][code] = level
-    return out
-
-
-async def _capacities(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    out: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = await uow.session.execute(
-        select(OfficialCapacity.official_id, OfficialCapacity.channel, OfficialCapacity.capacity).where(
-            OfficialCapacity.official_id.in_(ids)
-        )
-    )
-    for official_id, channel, capacity in rows:
-        out[official_id][channel] = capacity
-    return out
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,17 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, insert, select, update
 
 from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Official, OfficialCapacity
+from contact_center.persistence.models import Official
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork
 from routing import notices
 from routing.core import MISSED_OFFER_REASON
-from routing.persistence import HELD, Setup
+from routing.persistence import SNAPSHOT_COLUMNS, OfficialFacts, Setup, official_facts
 
 
 @dataclass(frozen=True)
@@ -56,30 +57,43 @@ async def lock_officials(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Offic
     return {o.id: o for o in (await uow.session.scalars(query)).all()}
 
 
-def is_ready(official: Official, now: datetime) -> bool:
+def is_ready(official: Any, now: datetime) -> bool:
+    """An `Official` (or a row with its columns) who may take an offer now."""
     in_wrap_up = official.wrap_up_until is not None and official.wrap_up_until > now
-    return official.active and official.presence == Presence.AVAILABLE.value and not in_wrap_up
+    return bool(official.active) and official.presence == Presence.AVAILABLE.value and not in_wrap_up
 
 
 async def free_slots(uow: UnitOfWork, official_ids: Sequence[int]) -> Counter[tuple[int, str]]:
     """Capacity minus offered and assigned work, per (official, channel); rows must be locked."""
+    facts = await official_facts(uow, official_ids, skills=False)
+    return _slots(facts)
+
+
+def _slots(facts: OfficialFacts) -> Counter[tuple[int, str]]:
     slots: Counter[tuple[int, str]] = Counter()
-    caps = await uow.session.execute(
-        select(OfficialCapacity.official_id, OfficialCapacity.channel, OfficialCapacity.capacity).where(
-            OfficialCapacity.official_id.in_(official_ids)
-        )
-    )
-    for official_id, channel, capacity in caps:
-        slots[(official_id, channel)] = capacity
-    held = await uow.session.execute(
-        select(WorkItem.official_id, WorkItem.channel, func.count())
-        .where(WorkItem.official_id.in_(official_ids), WorkItem.status.in_(HELD))
-        .group_by(WorkItem.official_id, WorkItem.channel)
-    )
-    for holder, channel, count in held:
-        assert holder is not None
-        slots[(holder, channel)] -= count
+    for official_id, channels in facts.capacity.items():
+        for channel, capacity in channels.items():
+            slots[(official_id, channel)] = capacity
+    for official_id, channels in facts.load.items():
+        for channel, held in channels.items():
+            slots[(official_id, channel)] -= held
     return slots
+
+
+@dataclass
+class Claim:
+    """What a claim made, and the locked officials as the database now has them (their loads
+    count the new offers), so the engine updates its core without reading them again."""
+
+    made: list[MadeOffer]
+    officials: dict[int, OfficialSnapshotRow]
+
+
+@dataclass(frozen=True)
+class OfficialSnapshotRow:
+    row: Any  # a row of `persistence.SNAPSHOT_COLUMNS`, locked by the claim
+    capacity: dict[str, int]
+    load: dict[str, int]
 
 
 async def claim(
@@ -89,9 +103,21 @@ async def claim(
 
     `channels` gives each proposed item's channel (the core knows it). Emits the offer events.
     """
+    return (await claim_batch(uow, setup, proposals, channels)).made
+
+
+async def claim_batch(
+    uow: UnitOfWork, setup: Setup, proposals: Sequence[Proposal], channels: dict[int, str]
+) -> Claim:
+    """`claim`, also returning the locked officials' fresh state. Four statements whatever the
+    batch size: lock the officials, read their capacities and loads, claim the items, insert
+    the offers."""
     now = uow.clock.now()
-    officials = await lock_officials(uow, [p.official_id for p in proposals])
-    slots = await free_slots(uow, list(officials))
+    ids = sorted({p.official_id for p in proposals})
+    query = select(*SNAPSHOT_COLUMNS).where(Official.id.in_(ids)).order_by(Official.id).with_for_update()
+    officials = {r.id: r for r in (await uow.session.execute(query)).all()}
+    facts = await official_facts(uow, list(officials), skills=False)
+    slots = _slots(facts)
     allowed: dict[int, int] = {}
     for p in proposals:
         official = officials.get(p.official_id)
@@ -100,8 +126,17 @@ async def claim(
             continue
         slots[key] -= 1
         allowed[p.work_item_id] = p.official_id
-    if not allowed:
-        return []
+    made = await _offer(uow, setup, allowed, now) if allowed else []
+    for offer in made:
+        load = facts.load[offer.official_id]
+        load[channels[offer.work_item_id]] = load.get(channels[offer.work_item_id], 0) + 1
+    return Claim(
+        made,
+        {oid: OfficialSnapshotRow(r, facts.capacity[oid], facts.load[oid]) for oid, r in officials.items()},
+    )
+
+
+async def _offer(uow: UnitOfWork, setup: Setup, allowed: dict[int, int], now: datetime) -> list[MadeOffer]:
     rows = (
         await uow.session.execute(
             update(WorkItem)
