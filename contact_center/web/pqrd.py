@@ -190,7 +190,7 @@ async def _open_with_code(request: web.Request, uow: UnitOfWork, radicado: str, 
 
 
 @routes.get(
-    "/api/v1/pqrd/{radicado}",
+    r"/api/v1/pqrd/{radicado:\d+}",
     query=AccessQuery,
     responses={200: PqrdStatus, 404: None, 429: None},
     tags=["pqrd"],
