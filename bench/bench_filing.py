@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import copy
 import json
+import os
 import sys
 import tempfile
 import time
@@ -101,6 +102,25 @@ async def raw_inserts(dsn: str, clients: int, seconds: float) -> float:
     return count / elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measured(server: ServerProcess, clients: int, seconds: float) -> dict[str, float]:
+    """`load` on a served app, with the server process's CPU time per filing: on a shared machine
+    the wall-clock rate follows the load of others, the CPU cost per filing does not."""
+    assert server.proc is not None
+    before = cpu_seconds(server.proc.pid)
+    figures = await load(server.url, clients, seconds)
+    cpu = cpu_seconds(server.proc.pid) - before
+    return {**figures, "server_cpu_ms": 1000 * cpu / max(1.0, figures["count"])}
+
+
 def served(env: dict[str, str], log: Path) -> ServerProcess:
     server = ServerProcess(env, log_path=log)
     result = server.run_cli("seed-demo")
@@ -122,7 +142,7 @@ async def bench_postgres(clients: int, seconds: float, work: Path) -> dict[str, 
         }
         server = await asyncio.to_thread(served, env, work / "pg.log")
         try:
-            filing = await load(server.url, clients, seconds)
+            filing = await measured(server, clients, seconds)
         finally:
             server.stop()
         raw = await raw_inserts(dsn, clients, seconds)
@@ -135,7 +155,7 @@ async def bench_sqlite(clients: int, seconds: float, work: Path) -> dict[str, fl
     env = {"DATABASE_URL": "", "DATA_DIR": str(work / "sqlite"), "LOG_LEVEL": "WARNING"}
     server = await asyncio.to_thread(served, env, work / "sqlite.log")
     try:
-        filing = await load(server.url, clients, seconds)
+        filing = await measured(server, clients, seconds)
     finally:
         server.stop()
     return {f"sqlite_{k}": v for k, v in filing.items()}
@@ -164,13 +184,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     print(f"clients: {clients}, {seconds:.0f} s per measure")
     print(
         f"PostgreSQL: {figures['pg_per_s']:.0f} filings/s (p50 {figures['pg_p50_ms']:.0f} ms, "
-        f"p99 {figures['pg_p99_ms']:.0f} ms, {figures['pg_errors']:.0f} errors)"
+        f"p99 {figures['pg_p99_ms']:.0f} ms, {figures['pg_errors']:.0f} errors), "
+        f"server CPU {figures['pg_server_cpu_ms']:.1f} ms per filing"
     )
     print(f"PostgreSQL raw asyncpg insert transactions: {figures['pg_raw_inserts_per_s']:.0f}/s")
     print(f"ratio filing/raw: {figures['pg_ratio_to_raw']:.2f} (target >= 0.5)")
     print(
         f"SQLite: {figures['sqlite_per_s']:.0f} filings/s (p50 {figures['sqlite_p50_ms']:.0f} ms, "
-        f"p99 {figures['sqlite_p99_ms']:.0f} ms, {figures['sqlite_errors']:.0f} errors) (target >= 150/s)"
+        f"p99 {figures['sqlite_p99_ms']:.0f} ms, {figures['sqlite_errors']:.0f} errors), "
+        f"server CPU {figures['sqlite_server_cpu_ms']:.1f} ms per filing (target >= 150/s)"
     )
     print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
     sys.stdout.flush()

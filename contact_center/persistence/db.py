@@ -21,7 +21,13 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Every transaction takes SQLite's one write lock (BEGIN IMMEDIATE below), so concurrent
+        # connections only queue inside SQLite's busy handler, which polls with sleeps of up to
+        # 100 ms: one pooled connection queues them in the pool instead, in order and without
+        # sleeping (filings under 32 clients: p99 from 7-13 s to about 2 s on the loaded machine).
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine

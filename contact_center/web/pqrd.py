@@ -29,7 +29,7 @@ from contact_center.web import idempotency
 from contact_center.web.api import ApiRoutes
 from contact_center.web.auth import request_token, require_principal
 from contact_center.web.keys import JOBS, SETTINGS, UOW
-from contact_center.web.pqrd_support import attachment_store, limiter, read_multipart
+from contact_center.web.pqrd_support import attachment_store, filing_slots, limiter, read_multipart
 
 routes = ApiRoutes()
 _NOT_FOUND = "No encontramos un radicado con ese número y código de acceso."
@@ -170,7 +170,8 @@ async def file_pqrd(request: web.Request, body: PqrdIn | None = None) -> web.Res
     async def after() -> None:
         await intake.after_commit(request.app.get(JOBS), done[-1])
 
-    return await idempotency.run_once(request, request_hash, effect, after)
+    async with filing_slots(request.app):
+        return await idempotency.run_once(request, request_hash, effect, after)
 
 
 async def _open_with_code(request: web.Request, uow: UnitOfWork, radicado: str, code: str) -> Ticket:

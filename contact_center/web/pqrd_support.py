@@ -4,6 +4,7 @@ limiter, the `/metrics` gauge of outbound messages, and `install_intake` which w
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Any, TypeVar
 
@@ -26,6 +27,8 @@ MAX_TEXT_FIELD = 100 * 1024  # bytes: the description's 20,000 characters fit in
 ACCESS_CODE_FAILURES = 10
 ACCESS_CODE_WINDOW_SECONDS = 15 * 60
 _STORE, _LIMITER, _GAUGE = "intake.attachments", "intake.limiter", "intake.outbound_gauge"
+_SLOTS = "intake.filing_slots"
+FILING_SLOTS = 2
 _LISTS = {"priority_flags"}
 
 
@@ -70,6 +73,20 @@ def _put(fields: dict[str, Any], name: str, value: str) -> None:
             fields.setdefault(name, []).append(value)
     else:
         fields[name] = value
+
+
+def filing_slots(app: web.Application) -> asyncio.Semaphore:
+    """Admission control of the filing transaction: at most `FILING_SLOTS` per process at once.
+
+    A filing holds the year's radicado row lock from taking its number to its commit, a few
+    awaits; with dozens of filings runnable on the event loop, each of those awaits waits its
+    turn behind all of them and every other filing queues on the lock meanwhile. Letting a few in
+    at a time keeps the loop short, so the lock is held for round trips rather than loop turns."""
+    services = app[SERVICES]
+    if _SLOTS not in services:
+        services[_SLOTS] = asyncio.Semaphore(FILING_SLOTS)
+    slots: asyncio.Semaphore = services[_SLOTS]
+    return slots
 
 
 def attachment_store(app: web.Application) -> Any:
