@@ -144,7 +144,8 @@ $("terminar").addEventListener("click", async () => {
 
 $("form-pqrd").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  const data = { type: $("pqrd-tipo").value, subject: $("pqrd-asunto").value, description: $("pqrd-descripcion").value };
+  const email = $("pqrd-correo").value.trim();
+  const data = { type: $("pqrd-tipo").value, subject: $("pqrd-asunto").value, description: $("pqrd-descripcion").value, email: email || null, notify_by_email: $("pqrd-notificar").checked };
   const ack = await socket.timeout(15000).emitWithAck("leave_pqrd", data).catch(() => null);
   if (!ack) { say("No hay conexión; intente de nuevo."); return; }
   if (!ack.ok) { say(ack.error.message); return; }
