@@ -18,7 +18,7 @@ from contact_center.domain.errors import Conflict, InvalidInput, NotFound
 from contact_center.domain.officials import Presence
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork
-from routing import bus, notices, positions, reservations, stats
+from routing import bus, notices, outcomes, positions, reservations, stats
 from routing.persistence import LIVE, Setup, load_setup
 from routing.priority import effective_priority
 from routing.stats import QueueStats
@@ -185,38 +185,9 @@ class RouterService:
 
     async def accept(self, uow: UnitOfWork, offer_id: int, official_id: int) -> Assignment:
         """The official takes the offer before it expires; the item becomes their work."""
-        now = uow.clock.now()
-        won = (
-            await uow.session.execute(
-                update(RoutingOffer)
-                .where(
-                    RoutingOffer.id == offer_id,
-                    RoutingOffer.official_id == official_id,
-                    RoutingOffer.status == "offered",
-                    RoutingOffer.expires_at > now,
-                )
-                .values(status="accepted", decided_at=now)
-                .returning(RoutingOffer.work_item_id)
-                .execution_options(synchronize_session=False)
-            )
-        ).first()
-        if won is None:
-            raise await self._why_not_pending(uow, offer_id, official_id)
-        item = (
-            await uow.session.execute(
-                update(WorkItem)
-                .where(
-                    WorkItem.id == won.work_item_id,
-                    WorkItem.status == "offered",
-                    WorkItem.official_id == official_id,
-                )
-                .values(status="assigned", assigned_at=now, updated_at=now)
-                .returning(WorkItem.id, WorkItem.conversation_id, WorkItem.ticket_id)
-                .execution_options(synchronize_session=False)
-            )
-        ).first()
+        item = await outcomes.accept_offer(uow, offer_id, official_id, uow.clock.now())
         if item is None:
-            raise Conflict("La oferta ya no está vigente.", code="offer_not_pending")
+            raise await self._why_not_pending(uow, offer_id, official_id)
         if item.ticket_id is not None:
             from routing import tickets  # the ticket service is heavy; only PQRD work needs it
 
@@ -262,33 +233,10 @@ class RouterService:
         self, uow: UnitOfWork, work_item_id: int, official_id: int, wrap_up_code: str | None = None
     ) -> None:
         """The work is done: capacity is freed and, after live work, the official's wrap-up starts."""
-        officials = await reservations.lock_officials(uow, [official_id])
-        now = uow.clock.now()
-        done = (
-            await uow.session.execute(
-                update(WorkItem)
-                .where(
-                    WorkItem.id == work_item_id,
-                    WorkItem.official_id == official_id,
-                    WorkItem.status == "assigned",
-                )
-                .values(status="completed", ended_at=now, updated_at=now, wrap_up_code=wrap_up_code)
-                .returning(WorkItem.channel)
-                .execution_options(synchronize_session=False)
-            )
-        ).first()
-        if done is None:
-            raise Conflict("El trabajo no está asignado a este funcionario.", code="work_item_not_assigned")
-        official = officials[official_id]
         setup = await self.setup(uow)
-        if done.channel in LIVE_CHANNELS and setup.tunables.wrap_up_seconds > 0:
-            from datetime import timedelta
-
-            until = now + timedelta(seconds=setup.tunables.wrap_up_seconds)
-            official.wrap_up_until = max(until, official.wrap_up_until or until)
-            official.idle_since = official.wrap_up_until
-        else:
-            official.idle_since = max(now, official.wrap_up_until or now)
+        wrap_up = setup.tunables.wrap_up_seconds
+        if not await outcomes.complete_item(uow, work_item_id, official_id, wrap_up_code, wrap_up):
+            raise Conflict("El trabajo no está asignado a este funcionario.", code="work_item_not_assigned")
         await bus.announce(uow, items=[work_item_id], officials=[official_id], origin=self.origin)
 
     async def transfer(
