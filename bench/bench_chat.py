@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -28,11 +30,12 @@ import time
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import socketio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +50,7 @@ class Sizes:
     clients: int
     rate: float  # messages per second, all citizens together
     seconds: float
+    processes: int  # load generator processes
 
 
 def free_port() -> int:
@@ -80,11 +84,11 @@ def relay_server(port: int) -> None:
     app = web.Application()
     sio.attach(app)
 
-    @sio.on("connect", namespace="/agents")  # type: ignore[misc]
+    @sio.on("connect", namespace="/agents")  # type: ignore[misc,untyped-decorator,unused-ignore]
     async def agent(sid: str, environ: Any, auth: Any = None) -> None:
         await sio.enter_room(sid, "official", namespace="/agents")
 
-    @sio.on("send", namespace="/chat")  # type: ignore[misc]
+    @sio.on("send", namespace="/chat")  # type: ignore[misc,untyped-decorator,unused-ignore]
     async def send(sid: str, data: dict[str, Any]) -> dict[str, Any]:
         await sio.emit(
             "message", {"body": data["body"], "sender": "citizen"}, to="official", namespace="/agents"
@@ -124,12 +128,17 @@ class Server:
                 await asyncio.sleep(0.1)
         raise RuntimeError("server did not start")
 
-    def stop(self) -> None:
-        self.proc.terminate()
+
+def stop_all(servers: list[Server]) -> None:
+    """Terminate every server at once, then wait (a graceful shutdown each, in parallel)."""
+    for server in servers:
+        server.proc.terminate()
+    deadline = time.monotonic() + 2  # no need for a graceful end: the measurements are taken
+    for server in servers:
         try:
-            self.proc.wait(10)
+            server.proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            server.proc.kill()
 
 
 async def fresh_database(name: str) -> str:
@@ -150,7 +159,7 @@ async def drop_database(name: str) -> None:
         await conn.close()
 
 
-def app_env(dsn: str, redis: bool, tag: str) -> dict[str, str]:
+def app_env(dsn: str, redis: bool, tag: str, *, seed: bool = True) -> dict[str, str]:
     """The servers' environment; the schema and the demo city are created once (both are idempotent)."""
     env = {
         "DATABASE_URL": dsn,
@@ -160,8 +169,13 @@ def app_env(dsn: str, redis: bool, tag: str) -> dict[str, str]:
         "REDIS_URL": REDIS_URL if redis else "",
         "REDIS_NAMESPACE": f"bench-chat-{tag}-{os.getpid()}",
     }
-    for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([str(CLI), *command], env={**os.environ, **env}, check=True, capture_output=True)
+    if seed:  # both commands in one interpreter: one start-up instead of two
+        script = (
+            "from contact_center.cli import main; assert main(['db', 'upgrade']) == main(['seed-demo']) == 0"
+        )
+        subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, **env}, check=True, capture_output=True
+        )
     return env
 
 
@@ -180,6 +194,12 @@ async def login(url: str) -> str:
         return str((await resp.json())["token"])
 
 
+def quiet_clients() -> None:
+    # engineio logs "packet queue is empty, aborting" for every client that disconnects.
+    for name in ("engineio.client", "socketio.client"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 async def citizens(url: str, count: int, start: bool) -> list[socketio.AsyncClient]:
     gate = asyncio.Semaphore(25)
 
@@ -192,6 +212,98 @@ async def citizens(url: str, count: int, start: bool) -> list[socketio.AsyncClie
             return client
 
     return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+@dataclass(frozen=True)
+class Share:
+    """One load process's part: its citizens, and every `step`-th message from `first` on."""
+
+    url: str
+    clients: int
+    start: bool
+    first: int
+    step: int
+    total: int
+    rate: float
+
+
+def load_process(conn: Connection) -> None:
+    """A citizen load generator in its own process, so sending never starves on the server's cores.
+    Started once and reused by every set-up: it runs each `Share` it receives until it gets None."""
+    quiet_clients()
+    while (share := conn.recv()) is not None:
+        asyncio.run(_load(conn, share))
+
+
+async def _load(conn: Connection, share: Share) -> None:
+    loop = asyncio.get_running_loop()
+    clients = await citizens(share.url, share.clients, share.start)
+    conn.send("ready")
+    started = float(await loop.run_in_executor(None, conn.recv))  # the common start (CLOCK_MONOTONIC)
+    tasks = []
+    for i in range(share.first, share.total, share.step):
+        await asyncio.sleep(max(0.0, started + i / share.rate - time.perf_counter()))
+        body = {"client_id": f"b{i}", "body": f"m {time.perf_counter():.6f}"}
+        client = clients[(i // share.step) % len(clients)]
+        tasks.append(asyncio.create_task(client.call("send", body, namespace="/chat", timeout=30)))
+    acks = await asyncio.gather(*tasks, return_exceptions=True)
+    conn.send(sum(1 for a in acks if isinstance(a, dict) and a.get("ok")))
+    await loop.run_in_executor(None, conn.recv)  # "stop": disconnect once the official has counted
+    await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+    conn.send("stopped")
+
+
+class Load:
+    """`processes` load generators sharing the citizens and the message schedule of each set-up."""
+
+    def __init__(self, sizes: Sizes) -> None:
+        self.sizes = sizes
+        self.total = int(sizes.rate * sizes.seconds)
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Connection] = []
+        self.procs: list[Any] = []
+        for _ in range(sizes.processes):
+            mine, theirs = context.Pipe()
+            proc = context.Process(target=load_process, args=(theirs,), daemon=True)
+            proc.start()
+            self.pipes.append(mine)
+            self.procs.append(proc)
+
+    async def connect(self, url: str, start: bool) -> None:
+        """Every process connects (and starts the chats of) its share of the citizens."""
+        n, sizes = len(self.pipes), self.sizes
+        for k, pipe in enumerate(self.pipes):
+            clients = sizes.clients // n + (k < sizes.clients % n)
+            pipe.send(Share(url, clients, start, k, n, self.total, sizes.rate))
+        await self._all("ready")
+
+    def go(self) -> None:
+        started = time.perf_counter() + 0.2
+        for pipe in self.pipes:
+            pipe.send(started)
+
+    async def acked(self) -> int:
+        return sum(int(answer) for answer in await self._all())
+
+    async def disconnect(self) -> None:
+        for pipe in self.pipes:
+            pipe.send("stop")
+        await self._all("stopped")
+
+    async def _all(self, expected: str | None = None) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        answers = [await loop.run_in_executor(None, pipe.recv) for pipe in self.pipes]
+        assert expected is None or all(a == expected for a in answers), answers
+        return answers
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            with suppress(OSError):
+                pipe.send(None)
+        for proc in self.procs:
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
 
 
 async def assign_all(dsn: str) -> None:
@@ -214,86 +326,64 @@ async def stored(dsn: str) -> int:
         await conn.close()
 
 
-async def drive(
-    clients: list[socketio.AsyncClient], sizes: Sizes, official: socketio.AsyncClient
-) -> dict[str, Any]:
-    """Send at `rate` round-robin over the citizens; the official's receipts give the latencies."""
+async def drive(load: Load, official: socketio.AsyncClient) -> dict[str, Any]:
+    """Start the load processes' schedule; the official's receipts give the latencies."""
     latencies: list[float] = []
-    acked: list[int] = []
     received = asyncio.Event()
-    total = int(sizes.rate * sizes.seconds)
 
     async def on_message(data: dict[str, Any]) -> None:
         if data.get("sender") == "citizen":
             latencies.append(time.perf_counter() - float(data["body"].split()[1]))
-            if len(latencies) >= total:
+            if len(latencies) >= load.total:
                 received.set()
 
     official.on("message", on_message, namespace="/agents")
     started = time.perf_counter()
-    tasks = []
-    for i in range(total):
-        due = started + i / sizes.rate
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        body = {"client_id": f"b{i}", "body": f"m {time.perf_counter():.6f}"}
-        tasks.append(
-            asyncio.create_task(clients[i % len(clients)].call("send", body, namespace="/chat", timeout=30))
-        )
-    acks = await asyncio.gather(*tasks, return_exceptions=True)
-    acked.extend(1 for a in acks if isinstance(a, dict) and a.get("ok"))
+    load.go()
+    acked = await load.acked()
     with suppress(TimeoutError):
         await asyncio.wait_for(received.wait(), 15)
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started - 0.2
     return {
-        "sent": total,
-        "acked": len(acked),
+        "sent": load.total,
+        "acked": acked,
         "delivered": len(latencies),
-        "rate": round(total / elapsed, 1),
+        "rate": round(load.total / elapsed, 1),
         "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
     }
 
 
-async def run_relay(sizes: Sizes) -> dict[str, Any]:
-    server = Server([sys.executable, "-m", "bench.bench_chat", "--relay-port", "{port}"], {})
-    try:
-        await server.ready()
-        official = await connect(server.url, "/agents")
-        clients = await citizens(server.url, sizes.clients, start=False)
-        out = await drive(clients, sizes, official)
-        out["rss_mb"] = round(rss_mb(server.proc.pid), 1)
-        await asyncio.gather(*(c.disconnect() for c in [*clients, official]))
-        return out
-    finally:
-        server.stop()
+async def run_relay(server: Server, load: Load) -> dict[str, Any]:
+    await server.ready()
+    official = await connect(server.url, "/agents")
+    await load.connect(server.url, start=False)
+    out = await drive(load, official)
+    out["rss_mb"] = round(rss_mb(server.proc.pid), 1)
+    await asyncio.gather(load.disconnect(), official.disconnect())
+    return out
 
 
-async def run_app(sizes: Sizes, processes: int, dsn: str) -> dict[str, Any]:
-    servers: list[Server] = []
-    try:
-        env = app_env(dsn, redis=processes > 1, tag=str(processes))
-        servers = [Server([str(CLI), "serve"], env) for _ in range(processes)]
-        for s in servers:
-            await s.ready()
-        citizen_url, official_url = servers[0].url, servers[-1].url
-        before = await stored(dsn)
-        clients = await citizens(citizen_url, sizes.clients, start=True)
-        await assign_all(dsn)
-        official = await connect(official_url, "/agents", {"token": await login(official_url)})
-        watcher = StatsWatcher()
-        supervisor = await watcher.connect(official_url)
-        changes = asyncio.create_task(watcher.change_presence(supervisor))
-        out = await drive(clients, sizes, official)
-        changes.cancel()
-        out["stored"] = await stored(dsn) - before
-        out["rss_mb"] = round(sum(rss_mb(s.proc.pid) for s in servers), 1)
-        out["supervisor_updates"] = watcher.updates
-        out["supervisor_age_p95_ms"] = round(percentile(watcher.ages, 0.95) * 1000, 1)
-        await asyncio.gather(*(c.disconnect() for c in [*clients, official, supervisor]))
-        return out
-    finally:
-        for s in servers:
-            s.stop()
+async def run_app(servers: list[Server], load: Load, dsn: str) -> dict[str, Any]:
+    for s in servers:
+        await s.ready()
+    citizen_url, official_url = servers[0].url, servers[-1].url
+    before = await stored(dsn)
+    await load.connect(citizen_url, start=True)
+    await assign_all(dsn)
+    official = await connect(official_url, "/agents", {"token": await login(official_url)})
+    watcher = StatsWatcher()
+    supervisor = await watcher.connect(official_url)
+    changes = asyncio.create_task(watcher.change_presence(supervisor))
+    out = await drive(load, official)
+    changes.cancel()
+    await load.disconnect()
+    out["stored"] = await stored(dsn) - before
+    out["rss_mb"] = round(sum(rss_mb(s.proc.pid) for s in servers), 1)
+    out["supervisor_updates"] = watcher.updates
+    out["supervisor_age_p95_ms"] = round(percentile(watcher.ages, 0.95) * 1000, 1)
+    await asyncio.gather(official.disconnect(), supervisor.disconnect())
+    return out
 
 
 class StatsWatcher:
@@ -345,26 +435,36 @@ async def _sup(url: str) -> str:
 
 
 async def bench(sizes: Sizes) -> dict[str, Any]:
-    relay = await run_relay(sizes)
+    """All servers start together (their start-up overlaps) on one database, seeded once."""
     name = f"p195_bench_chat_{os.getpid()}"
     dsn = await fresh_database(name)
+    relay = Server([sys.executable, "-m", "bench.bench_chat", "--relay-port", "{port}"], {})
+    servers, load = [relay], Load(sizes)
     try:
-        one = await run_app(sizes, 1, dsn)
-        two = await run_app(sizes, 2, dsn)
+        plain, shared = app_env(dsn, redis=False, tag="1"), app_env(dsn, redis=True, tag="2", seed=False)
+        one = Server([str(CLI), "serve"], plain)
+        two = [Server([str(CLI), "serve"], shared) for _ in range(2)]
+        servers = [relay, one, *two]
+        result = {
+            "clients": sizes.clients,
+            "target_rate": sizes.rate,
+            "load_processes": sizes.processes,
+            "relay": await run_relay(relay, load),
+            "one_process": await run_app([one], load, dsn),
+            "two_processes": await run_app(two, load, dsn),
+        }
     finally:
+        load.close()
+        stop_all(servers)
         await drop_database(name)
-    return {
-        "clients": sizes.clients,
-        "target_rate": sizes.rate,
-        "relay": relay,
-        "one_process": one,
-        "two_processes": two,
-    }
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    return result
 
 
 def report(result: dict[str, Any]) -> None:
     print(
-        f"chat benchmark: {result['clients']} clients, {result['target_rate']} messages/s citizen -> official"
+        f"chat benchmark: {result['clients']} clients in {result['load_processes']} load processes, "
+        f"{result['target_rate']} messages/s citizen -> official, load average {result['load_average']}"
     )
     for key in ("relay", "one_process", "two_processes"):
         r = result[key]
@@ -393,7 +493,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.relay_port:
         relay_server(args.relay_port)
         return {}
-    sizes = Sizes(20, 40.0, 2.0) if args.quick else Sizes(1000, 500.0, 10.0)
+    quiet_clients()
+    sizes = Sizes(20, 40.0, 1.5, 2) if args.quick else Sizes(1000, 500.0, 10.0, 3)
     result = asyncio.run(bench(sizes))
     report(result)
     return result
