@@ -215,9 +215,11 @@ class RoutingEngine:
         channels = {int(o.item_id): o.channel.value for o in proposed}
         try:
             async with self.uow() as uow:
-                claim = await reservations.claim_batch(uow, setup, proposals, channels)
+                # Announced first: NOTIFY leaves only on commit, and the officials' row locks
+                # (taken next) are then held one round trip less.
                 touched = [p.official_id for p in proposals]
                 await bus.announce(uow, items=channels, officials=touched, origin=self.origin)
+                claim = await reservations.claim_batch(uow, setup, proposals, channels)
                 await uow.commit()
         except Exception:
             # The offers are not made; the core's reservations must not outlive the failed claim.

@@ -57,39 +57,42 @@ async def complete_item(
     uow: UnitOfWork, work_item_id: int, official_id: int, wrap_up_code: str | None, wrap_up_seconds: float
 ) -> bool:
     """End the official's assigned work and start their wrap-up after live work; False when the
-    item is not assigned to them (nothing changed then). Three statements: lock the official
-    (the router's lock order: officials, then work items), end the item, move the official's
-    idle time."""
+    item is not assigned to them (nothing is changed then: the caller raises and rolls back).
+
+    Two statements, in the router's lock order: the official's row is updated first (its idle
+    time and wrap-up, computed in SQL from the item's channel; this takes the row lock), then the
+    item is ended. The item's conditional update decides: if it finds nothing, the caller's
+    rollback undoes the official's."""
     now = uow.clock.now()
-    locked = select(_officials.c.id).where(_officials.c.id == official_id).with_for_update()
-    if (await uow.session.execute(locked)).first() is None:
+    held = (_items.c.id == work_item_id, _items.c.official_id == official_id, _items.c.status == "assigned")
+    channel = select(_items.c.channel).where(*held).scalar_subquery()
+    official = (
+        update(_officials)
+        .where(_officials.c.id == official_id, channel.is_not(None))
+        .values(**_idle_values(channel.in_(LIVE_CHANNELS), now, wrap_up_seconds))
+        .returning(_officials.c.id)
+    )
+    if (await uow.session.execute(official)).first() is None:
         return False
-    done = (
-        await uow.session.execute(
-            update(_items)
-            .where(
-                _items.c.id == work_item_id,
-                _items.c.official_id == official_id,
-                _items.c.status == "assigned",
-            )
-            .values(status="completed", ended_at=now, updated_at=now, wrap_up_code=wrap_up_code)
-            .returning(_items.c.channel)
-        )
-    ).first()
-    if done is None:
-        return False
-    await uow.session.execute(_idle_update(official_id, done.channel, now, wrap_up_seconds))
-    return True
+    ended = (
+        update(_items)
+        .where(*held)
+        .values(status="completed", ended_at=now, updated_at=now, wrap_up_code=wrap_up_code)
+        .returning(_items.c.id)
+    )
+    return (await uow.session.execute(ended)).first() is not None
 
 
-def _idle_update(official_id: int, channel: str, now: datetime, wrap_up_seconds: float) -> Any:
+def _idle_values(live: Any, now: datetime, wrap_up_seconds: float) -> dict[str, Any]:
     """After live work the wrap-up runs to now + wrap_up (never shortened) and idle time starts
     at its end; otherwise idle time starts now, or when a wrap-up still running ends."""
     current = _officials.c.wrap_up_until
-    if channel in LIVE_CHANNELS and wrap_up_seconds > 0:
-        until = now + timedelta(seconds=wrap_up_seconds)
-        later = case((current > until, current), else_=until)
-        values = {"wrap_up_until": later, "idle_since": later}
-    else:
-        values = {"idle_since": case((current > now, current), else_=now)}
-    return update(_officials).where(_officials.c.id == official_id).values(**values)
+    idle_now = case((current > now, current), else_=now)
+    if wrap_up_seconds <= 0:
+        return {"idle_since": idle_now}
+    until = now + timedelta(seconds=wrap_up_seconds)
+    later = case((current > until, current), else_=until)
+    return {
+        "wrap_up_until": case((live, later), else_=current),
+        "idle_since": case((live, later), else_=idle_now),
+    }

@@ -235,9 +235,12 @@ class RouterService:
         """The work is done: capacity is freed and, after live work, the official's wrap-up starts."""
         setup = await self.setup(uow)
         wrap_up = setup.tunables.wrap_up_seconds
+        # Announced before the official's row is locked (NOTIFY leaves only on commit): the lock
+        # is held one round trip less.
+        # The item itself is in no engine's core any more (cores hold waiting items only).
+        await bus.announce(uow, officials=[official_id], origin=self.origin)
         if not await outcomes.complete_item(uow, work_item_id, official_id, wrap_up_code, wrap_up):
             raise Conflict("El trabajo no está asignado a este funcionario.", code="work_item_not_assigned")
-        await bus.announce(uow, items=[work_item_id], officials=[official_id], origin=self.origin)
 
     async def transfer(
         self,
