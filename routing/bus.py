@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -35,11 +36,26 @@ _MAX_IDS = 500
 
 
 @dataclass(frozen=True)
+class PresenceHint:
+    """An official's committed presence, handed to this process's engine with the wake-up so it
+    can offer at once and read the official's row after the offer (off the latency path). Only
+    a hint: the claim checks the locked row, and the engine re-reads the official in the same
+    pass."""
+
+    official_id: int
+    presence: str
+    away_reason: str | None
+    wrap_up_until: datetime | None
+    idle_since: datetime
+
+
+@dataclass(frozen=True)
 class Change:
     items: tuple[int, ...] = ()
     officials: tuple[int, ...] = ()
     full: bool = False
     origin: str = ""
+    hints: tuple[PresenceHint, ...] = ()  # in this process only; never in a NOTIFY
 
 
 Listener = Callable[[Change], None]
@@ -52,13 +68,14 @@ async def announce(
     *,
     full: bool = False,
     origin: str = "",
+    hints: Sequence[PresenceHint] = (),
 ) -> None:
     """Tell every engine (after commit) that these rows changed."""
     item_ids, official_ids = sorted(set(items)), sorted(set(officials))
     if not (item_ids or official_ids or full):
         return
     event = notices.changed(item_ids, official_ids, full=full)
-    uow.emit(event)
+    uow.emit(Event(event.name, event.namespace, event.room, dict(event.payload, hints=tuple(hints))))
     if uow.session.get_bind().dialect.name == "postgresql":
         payload = dict(event.payload, origin=origin)
         if len(item_ids) + len(official_ids) > _MAX_IDS:
@@ -76,6 +93,7 @@ def parse(payload: str | dict[str, Any]) -> Change:
         tuple(int(o) for o in data.get("officials", ())),
         bool(data.get("full", False)),
         str(data.get("origin", "")),
+        tuple(data.get("hints", ())),
     )
 
 

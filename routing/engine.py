@@ -31,7 +31,7 @@ from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
 from routing import bus, notices, reservations, tickets
 from routing.broadcasts import Broadcasts
-from routing.core import Offer, RoutingCore, StepFired, StepKind
+from routing.core import Offer, OfficialSnapshot, Presence, RoutingCore, StepFired, StepKind
 from routing.core.records import ItemStatus
 from routing.persistence import Setup, item_states, load_setup, official_snapshots, snapshot_of
 
@@ -62,6 +62,7 @@ class RoutingEngine:
         self.offers_made = 0
         self._items: set[int] = set()
         self._officials: set[int] = set()
+        self._hints: dict[int, bus.PresenceHint] = {}
         self._full = True
         self._next_resync: datetime | None = None
         self._next_expiry: datetime | None = None
@@ -99,6 +100,7 @@ class RoutingEngine:
         """Something changed (after its commit): re-read these rows on the next pass."""
         self._items.update(change.items)
         self._officials.update(change.officials)
+        self._hints.update((h.official_id, h) for h in change.hints)
         self._full = self._full or change.full
         self._wake.set()
 
@@ -119,19 +121,53 @@ class RoutingEngine:
         """Run one pass now; returns the number of offers made."""
         async with self._lock:
             now = self.clock.now()
+            hinted: list[int] = []
             if self._full or self.core is None or (self._next_resync and now >= self._next_resync):
                 await self._reload(now)
             else:
+                hinted = self._apply_hints(now)
                 await self._refresh()
             await self._expire(now)
             await self._fire_steps(now)
             made = await self._offer_rounds()
+            if hinted:
+                # The hinted officials' rows, read after their offers went out; anything the
+                # hint missed (a capacity or skill change) is offered now.
+                await self._reread([], hinted)
+                made += await self._offer_rounds()
             self.broadcasts.mark()  # a change woke this pass: statistics moved (sent coalesced)
             self._schedule(now)
             return made
 
+    def _apply_hints(self, now: datetime) -> list[int]:
+        """Take this process's presence changes as told, so the pass offers without reading the
+        officials first; they are re-read after the offers (`process`)."""
+        hints, self._hints = self._hints, {}
+        core = self.core
+        assert core is not None
+        applied = []
+        for official_id, hint in sorted(hints.items()):
+            record = core.officials.get(str(official_id))
+            if record is None:
+                continue  # unknown here: the normal re-read before the offers brings them
+            snapshot = OfficialSnapshot(
+                official_id=record.official_id,
+                skills=dict(record.skills),
+                capacity=dict(record.capacity),
+                load={ch: record.load[ch] - record.offered[ch] for ch in record.load},
+                presence=Presence(hint.presence),
+                away_reason=hint.away_reason,
+                wrap_up_until=hint.wrap_up_until,
+                idle_since=hint.idle_since,
+            )
+            core.official_changed(snapshot, now)
+            self._officials.discard(official_id)
+            applied.append(official_id)
+        return applied
+
     async def _reload(self, now: datetime) -> None:
         self._full = False
+        self._hints.clear()
         self._items.clear()
         self._officials.clear()
         async with self.uow() as uow:

@@ -179,7 +179,11 @@ class RouterService:
             requeued = await reservations.revoke_outstanding(uow, official_id, "presence")
         for event in notices.presence(official_id, presence.value, official.away_reason):
             uow.emit(event)
-        await bus.announce(uow, items=requeued, officials=[official_id], origin=self.origin)
+        idle_since = official.idle_since or official.presence_since or official.created_at
+        hint = bus.PresenceHint(
+            official_id, official.presence, official.away_reason, official.wrap_up_until, idle_since
+        )
+        await bus.announce(uow, items=requeued, officials=[official_id], origin=self.origin, hints=[hint])
 
     # Offers -----------------------------------------------------------------------------------
 
