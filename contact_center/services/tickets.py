@@ -293,7 +293,8 @@ async def append_event(
     to_status: str | None = None,
 ) -> TicketEvent:
     """Append one event to the ticket's audit trail, chained to the previous event's hash."""
-    head = known_head(uow, ticket) or await _last_event(uow, ticket.id)
+    known = known_head(uow, ticket)
+    head = known or await _last_event(uow, ticket.id)
     # Both engines keep microseconds; UTC makes the hashed ISO string the same on the way back.
     at = uow.clock.now().astimezone(UTC)
     event = TicketEvent(
@@ -312,7 +313,10 @@ async def append_event(
     )
     event.hash = event_hash(event.prev_hash, event_payload(event))
     uow.session.add(event)
-    await uow.session.flush()
+    if known is None:
+        await uow.session.flush()
+    # else: a ticket filed in this transaction; its events go out in one batched INSERT at the
+    # next flush (autoflush before the next statement, or the commit).
     advance(uow, ticket, (event.seq, event.hash))
     return event
 
