@@ -83,7 +83,14 @@ async def truncate_all(dsn: str) -> None:
             "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
         )
         names = ", ".join(f'"{t["tablename"]}"' for t in tables)
+        # Connections an earlier test left behind (an app stopped mid-transaction, a LISTEN link)
+        # would block TRUNCATE forever; each test starts from a database nobody else is using.
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         async with conn.transaction():
+            await conn.execute("SET LOCAL lock_timeout = '20s'")
             await conn.execute("SET LOCAL session_replication_role = replica")
             await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
