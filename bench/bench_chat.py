@@ -206,9 +206,13 @@ async def citizens(url: str, count: int, start: bool) -> list[socketio.AsyncClie
     async def one() -> socketio.AsyncClient:
         async with gate:
             client = await connect(url, "/chat")
-            if start:
+            for attempt in range(3 if start else 0):
                 ack = await client.call("start", {"consent": True}, namespace="/chat", timeout=60)
-                assert ack.get("ok"), ack
+                if ack.get("ok"):
+                    break
+                # The shared PostgreSQL may refuse a connection (max_connections) for a moment.
+                assert attempt < 2, ack
+                await asyncio.sleep(1)
             return client
 
     return list(await asyncio.gather(*(one() for _ in range(count))))
