@@ -283,7 +283,7 @@ class SupervisorFeed:
         self.slow_every = 5.0
 
     async def current(self) -> dict[str, Any]:
-        """The newest snapshot (computed now if none yet), with the waiting history."""
+        """The newest snapshot (computed now if none is current), with the waiting history."""
         if self.latest is None:
             await self.tick(force=True)
         assert self.latest is not None
@@ -323,9 +323,12 @@ class SupervisorFeed:
     async def run(self) -> None:
         while True:
             started = time.monotonic()
-            if self.listeners() > 0 or time.time() - self._last_tick >= self.service_levels.every:
+            listening = self.listeners() > 0
+            if listening or time.time() - self._last_tick >= self.service_levels.every:
                 try:
                     await self.tick()
+                    if not listening:
+                        self.latest = None  # a sample only: the next supervisor gets a fresh snapshot
                 except Exception:
                     log.exception("supervisor_feed_failed")
             await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
