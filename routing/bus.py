@@ -75,7 +75,8 @@ async def announce(
     if not (item_ids or official_ids or full):
         return
     event = notices.changed(item_ids, official_ids, full=full)
-    uow.emit(Event(event.name, event.namespace, event.room, dict(event.payload, hints=tuple(hints))))
+    inside = dict(event.payload, hints=tuple(hints), origin=origin)
+    uow.emit(Event(event.name, event.namespace, event.room, inside))
     if uow.session.get_bind().dialect.name == "postgresql":
         payload = dict(event.payload, origin=origin)
         if len(item_ids) + len(official_ids) > _MAX_IDS:
@@ -159,7 +160,7 @@ class PgListener:
 
     def _heard(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         change = parse(payload)
-        if change.origin != self.origin:
+        if change.origin.split("/")[0] != self.origin:  # "<origin>/engine": this engine's own
             self.listener(change)
 
 

@@ -55,6 +55,9 @@ class RoutingEngine:
         self.uow = uow
         self.clock = uow.clock
         self.origin = origin or secrets.token_hex(6)
+        # The engine's own announcements (claims, time-outs) tell other processes; this engine
+        # already knows what it wrote, so it does not wake itself to re-read those rows.
+        self._echo = f"{self.origin}/engine"
         self.resync_seconds = resync_seconds
         self.stats_interval = stats_interval
         self.setup: Setup | None = None
@@ -98,6 +101,8 @@ class RoutingEngine:
 
     def kick(self, change: bus.Change) -> None:
         """Something changed (after its commit): re-read these rows on the next pass."""
+        if change.origin == self._echo:
+            return
         self._items.update(change.items)
         self._officials.update(change.officials)
         self._hints.update((h.official_id, h) for h in change.hints)
@@ -173,7 +178,7 @@ class RoutingEngine:
         async with self.uow() as uow:
             setup = await load_setup(uow)
             changed = await tickets.sync_tickets(uow, setup)
-            await bus.announce(uow, items=changed, origin=self.origin)
+            await bus.announce(uow, items=changed, origin=self._echo)
             await uow.commit()
         core = RoutingCore(setup.config)
         async with self.uow() as uow:
@@ -254,7 +259,7 @@ class RoutingEngine:
                 # Announced first: NOTIFY leaves only on commit, and the officials' row locks
                 # (taken next) are then held one round trip less.
                 touched = [p.official_id for p in proposals]
-                await bus.announce(uow, items=channels, officials=touched, origin=self.origin)
+                await bus.announce(uow, items=channels, officials=touched, origin=self._echo)
                 claim = await reservations.claim_batch(uow, setup, proposals, channels)
                 await uow.commit()
         except Exception:
@@ -301,7 +306,7 @@ class RoutingEngine:
         assert setup is not None
         async with self.uow() as uow:
             items, officials = await reservations.expire(uow, setup)
-            await bus.announce(uow, items=items, officials=officials, origin=self.origin)
+            await bus.announce(uow, items=items, officials=officials, origin=self._echo)
             await uow.commit()
         await self._learn_expiry()
         if items or officials:
