@@ -7,42 +7,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.support.server import ROOT, ServerProcess
+from tests.support.browser import check_accessibility as shared_check
+from tests.support.browser import chromium, seeded_server
 
 pytestmark = pytest.mark.browser
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("portal")
-    env = {
-        "DATABASE_URL": "",
-        "REDIS_URL": "",
-        "DATA_DIR": str(data),
-        "LOG_FORMAT": "console",
-        "SMTP_HOST": "",
-    }
-    server = ServerProcess(env, log_path=data / "server.log")
-    seeded = server.run_cli("seed-demo")
-    assert seeded.returncode == 0, seeded.stderr
-    with server:
-        yield server.url
+    with seeded_server(tmp_path_factory.mktemp("portal")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -54,16 +38,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def check_accessibility(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"portal-{name}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    violations: list[dict[str, Any]] = page.evaluate(
-        """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
-             'best-practice']})).violations.map(v => ({id: v.id, impact: v.impact,
-             targets: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == [], f"{name}: {serious}"
+    shared_check(page, f"portal-{name}")
 
 
 def type_into(page: Page, label: str, text: str) -> None:
