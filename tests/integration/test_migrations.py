@@ -66,9 +66,9 @@ async def _pg_tables(dsn: str) -> set[str]:
 
 @pytest.mark.parametrize("verb", ["UPDATE ticket_events SET reason = 'x'", "DELETE FROM ticket_events"])
 async def test_ticket_events_refuse_update_and_delete_on_postgres(pg_url: str, verb: str) -> None:
+    await services.truncate_all(pg_url.replace("+asyncpg", ""))  # ends other connections: first
     conn = await asyncpg.connect(pg_url.replace("+asyncpg", ""))
     try:
-        await services.truncate_all(pg_url.replace("+asyncpg", ""))
         for statement in _ONE_EVENT:
             await conn.execute(statement.replace("'2026-01-01'", "'2026-01-01T00:00:00Z'"))
         with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError, match="append-only"):
