@@ -6,9 +6,8 @@ import logging
 
 from aiohttp import web
 
-from contact_center.web.api import Handler
-
 from contact_center.domain.errors import DomainError
+from contact_center.web.api import Handler
 
 log = logging.getLogger(__name__)
 

@@ -43,9 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbound_messages")),
     )
     op.create_index("ix_outbound_messages_status", "outbound_messages", ["status"], unique=False)
-    op.create_index(
-        op.f("ix_outbound_messages_ticket_id"), "outbound_messages", ["ticket_id"], unique=False
-    )
+    op.create_index(op.f("ix_outbound_messages_ticket_id"), "outbound_messages", ["ticket_id"], unique=False)
 
 
 def downgrade() -> None:
