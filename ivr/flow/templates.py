@@ -11,22 +11,9 @@ from collections.abc import Mapping
 from datetime import date
 from string import Formatter
 
-VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+from contact_center.domain.spanish_dates import day_month_year
 
-_MONTHS = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def placeholders(template: str) -> list[str]:
@@ -62,7 +49,7 @@ def render(template: str, variables: Mapping[str, str]) -> str:
 
 def spanish_date(day: date) -> str:
     """'3 de marzo de 2026', as a caller expects to hear a date."""
-    return f"{day.day} de {_MONTHS[day.month - 1]} de {day.year}"
+    return day_month_year(day)
 
 
 def spoken_wait(eta_seconds: int) -> str:
