@@ -6,7 +6,8 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -88,6 +89,26 @@ async def login(uow: UnitOfWork, email: str, password: str, ttl: timedelta) -> S
     return Session(token, principal, ttl)
 
 
+class StoredToken(Protocol):
+    """What officials' and citizens' token rows share."""
+
+    @property
+    def revoked_at(self) -> datetime | None: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+def check_usable(stored: StoredToken | None, now: datetime) -> None:
+    """`Unauthorized`, with a code saying why, unless the stored token still opens a session."""
+    if stored is None:
+        raise Unauthorized("Sesión no válida. Inicie sesión de nuevo.", code="invalid_token")
+    if stored.revoked_at is not None:
+        raise Unauthorized("La sesión fue cerrada. Inicie sesión de nuevo.", code="token_revoked")
+    if stored.expires_at <= now:
+        raise Unauthorized("La sesión expiró. Inicie sesión de nuevo.", code="token_expired")
+
+
 async def authenticate(uow: UnitOfWork, token: str) -> Principal:
     """The official behind a token, or `Unauthorized` with a code saying why."""
     row = (
@@ -97,13 +118,9 @@ async def authenticate(uow: UnitOfWork, token: str) -> Principal:
             .where(AuthToken.token_hash == token_digest(token))
         )
     ).first()
-    if row is None:
-        raise Unauthorized("Sesión no válida. Inicie sesión de nuevo.", code="invalid_token")
-    auth_token, official = row
-    if auth_token.revoked_at is not None:
-        raise Unauthorized("La sesión fue cerrada. Inicie sesión de nuevo.", code="token_revoked")
-    if auth_token.expires_at <= uow.clock.now():
-        raise Unauthorized("La sesión expiró. Inicie sesión de nuevo.", code="token_expired")
+    check_usable(row[0] if row else None, uow.clock.now())
+    assert row is not None  # check_usable refused a missing token
+    official = row[1]
     if not official.active:
         raise Unauthorized("La cuenta está desactivada.", code="account_disabled")
     return _principal(official)

@@ -25,7 +25,7 @@ from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
 from contact_center.persistence.citizen_models import CitizenAccount, CitizenToken, EmailVerification
 from contact_center.persistence.models import Citizen, CitizenIdentity, DataConsent
 from contact_center.services import mail
-from contact_center.services.auth import hash_password, token_digest
+from contact_center.services.auth import check_usable, hash_password, token_digest
 from contact_center.services.citizens import (
     CitizenDetails,
     attach_claims,
@@ -257,13 +257,9 @@ async def authenticate(uow: UnitOfWork, token: str) -> CitizenPrincipal:
             .where(CitizenToken.token_hash == token_digest(token))
         )
     ).first()
-    if row is None:
-        raise Unauthorized("Sesión no válida. Inicie sesión de nuevo.", code="invalid_token")
-    stored, account = row
-    if stored.revoked_at is not None:
-        raise Unauthorized("La sesión fue cerrada. Inicie sesión de nuevo.", code="token_revoked")
-    if stored.expires_at <= uow.clock.now():
-        raise Unauthorized("La sesión expiró. Inicie sesión de nuevo.", code="token_expired")
+    check_usable(row[0] if row else None, uow.clock.now())
+    assert row is not None  # check_usable refused a missing token
+    account = row[1]
     assert account.citizen_id is not None  # tokens are issued to verified accounts only
     return CitizenPrincipal(
         account.id, await _root_citizen(uow, account.citizen_id), account.name, account.email
