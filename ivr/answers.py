@@ -19,7 +19,7 @@ from contact_center.domain.clock import BOGOTA
 from contact_center.domain.errors import DomainError
 from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
 from contact_center.domain.tickets import TicketStatus
-from contact_center.persistence.models import Attachment, Conversation, Ticket
+from contact_center.persistence.models import Attachment, Conversation, Queue, Ticket
 from contact_center.persistence.voice_models import IvrFiling
 from contact_center.services.attachments import AttachmentStore
 from contact_center.services.citizens import CitizenDetails, normalize_phone
@@ -27,6 +27,8 @@ from contact_center.services.intake import Filing, file_pqrd
 from contact_center.services.tickets import load_clock, ticket_by_radicado
 from contact_center.services.uow import UnitOfWork
 from ivr.flow import CheckHours, FilePqrd, HoursResult, Lookup, LookupResult, PqrdFiled, spanish_date
+from routing import queue_hours
+from routing.hours import spanish_opening
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,12 @@ class HostAnswers:
         return LookupResult(True, spoken)
 
     async def check_hours(self, uow: UnitOfWork, request: CheckHours) -> HoursResult:
+        if request.queue is not None:
+            queue = await uow.session.scalar(select(Queue).where(Queue.code == request.queue))
+            if queue is not None:
+                return await _queue_hours(uow, queue)
+            # A flow naming a queue that is gone: the line's own hours still answer the caller.
+            log.warning("ivr_unknown_queue_hours", extra={"queue": request.queue})
         if request.schedule != LINE_SCHEDULE:
             log.warning("ivr_unknown_schedule", extra={"schedule": request.schedule})
         now = uow.clock.now().astimezone(BOGOTA)
@@ -128,6 +136,14 @@ class HostAnswers:
         await uow.session.flush()  # the unique (call, step) key refuses a concurrent twin here
         log.info("ivr_pqrd_filed", extra={"conversation_id": call.id, "radicado": filed.radicado})
         return PqrdFiled(filed.radicado, filed.received_on)
+
+
+async def _queue_hours(uow: UnitOfWork, queue: Queue) -> HoursResult:
+    """The routing queue's business hours (routing.hours); when closed, its next opening spoken."""
+    found = await queue_hours.opening_now(uow, queue_hours.hours_of(queue))
+    if found.open:
+        return HoursResult(True)
+    return HoursResult(False, spanish_opening(found.next_open, uow.clock.now()))
 
 
 def _filing(call: Conversation, request: FilePqrd) -> Filing:

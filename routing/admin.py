@@ -32,6 +32,7 @@ from routing.core.config import TimeStep
 MAX_STEP_SECONDS = 86_400
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_END_OF_DAY = "24:00"  # a slot may run to midnight; a night shift is two slots (see routing.hours)
 _STRICT = ConfigDict(extra="forbid")
 
 
@@ -52,6 +53,7 @@ class QueueIn(BaseModel):
     service_level: ServiceLevelIn = ServiceLevelIn(threshold_seconds=20, percent=80)
     steps: list[TimeStep] = Field(default_factory=list)
     business_hours: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)
+    open_on_holidays: bool = False  # by default holidays and closure days close the queue
 
 
 class QueueOut(QueueIn):
@@ -82,8 +84,12 @@ def check_business_hours(hours: dict[str, list[tuple[str, str]]]) -> None:
             raise _invalid(f"Día desconocido «{day}» en el horario (use {', '.join(DAYS)}).")
         previous_end = ""
         for start, end in slots:
-            if not (_HHMM.match(start) and _HHMM.match(end)) or start >= end or start < previous_end:
-                raise _invalid(f"Horario no válido el {day}: {start}-{end} (HH:MM, en orden, sin solaparse).")
+            valid_end = _HHMM.match(end) or end == _END_OF_DAY
+            if not (_HHMM.match(start) and valid_end) or start >= end or start < previous_end:
+                raise _invalid(
+                    f"Horario no válido el {day}: {start}-{end} (HH:MM, en orden, sin solaparse; "
+                    "una franja que pasa la medianoche se parte en dos: 22:00-24:00 y 00:00-06:00)."
+                )
             previous_end = end
 
 
@@ -127,6 +133,7 @@ async def list_queues(uow: UnitOfWork) -> list[QueueOut]:
                 },
                 "steps": q.steps or [],
                 "business_hours": q.business_hours or {},
+                "open_on_holidays": q.open_on_holidays,
             }
         )
         for q in queues
@@ -151,6 +158,7 @@ async def set_queue(uow: UnitOfWork, code: str, body: QueueIn) -> QueueOut:
     queue.sl_target_percent = body.service_level.percent
     queue.steps = [step.model_dump(mode="json") for step in body.steps]
     queue.business_hours = {day: [list(s) for s in slots] for day, slots in body.business_hours.items()}
+    queue.open_on_holidays = body.open_on_holidays
     await uow.session.flush()
     await uow.session.execute(delete(QueueSkill).where(QueueSkill.queue_id == queue.id))
     for skill, level in body.required_skills.items():

@@ -3,7 +3,7 @@
     contact-center queues list
     contact-center queues set vias --name "Vías" --priority 5 --skill transito=6 --sl 15:90 \\
         --step relax:30:2 --step overflow:60:atencion_general --step callback:120 \\
-        --hours mon=07:00-12:00,14:00-18:00
+        --hours mon=07:00-12:00,14:00-18:00 [--open-on-holidays]
     contact-center officials skills agente1@demo.pasto.gov.co --skill tramites=7 --capacity chat=3
 
 The same validation as the admin API (`routing.admin`); a bad value exits 2 with the reason.
@@ -41,6 +41,7 @@ def register(sub: Any) -> None:
         "--step", action="append", default=[], help="relax:S:LEVEL | overflow:S:QUEUE | callback:S"
     )
     put.add_argument("--hours", action="append", default=[], help="DAY=HH:MM-HH:MM[,HH:MM-HH:MM]")
+    put.add_argument("--open-on-holidays", action="store_true", help="stay open on holidays and closure days")
     put.set_defaults(run=_set)
     officials = sub.add_parser("officials", help="officials' routing").add_subparsers(
         dest="officials_command", required=True
@@ -93,6 +94,7 @@ def _queue_body(args: argparse.Namespace) -> admin.QueueIn:
             "service_level": {"threshold_seconds": int(threshold), "percent": int(percent)},
             "steps": [_step(s) for s in args.step],
             "business_hours": _hours(args.hours),
+            "open_on_holidays": args.open_on_holidays,
         }
     )
 

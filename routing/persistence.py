@@ -26,6 +26,8 @@ from contact_center.persistence.routing_models import RoutingSettings, WorkItem
 from contact_center.services.uow import UnitOfWork
 from routing.core import Channel, OfficialSnapshot, Presence, QueueConfig, RoutingConfig
 from routing.core import WorkItem as CoreItem
+from routing.hours import ALWAYS_OPEN, WeeklyHours
+from routing.queue_hours import hours_of
 
 HELD = ("offered", "assigned")  # statuses that count on an official's capacity
 LIVE = ("waiting", *HELD)
@@ -48,6 +50,7 @@ class QueueInfo:
     priority: int
     sl_threshold_seconds: int
     sl_target_percent: int
+    hours: WeeklyHours = ALWAYS_OPEN  # business hours (routing.hours), checked by routing.queue_hours
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,9 @@ async def load_setup(uow: UnitOfWork) -> Setup:
     )
     config = RoutingConfig(queues=configs, missed_offers_before_away=tunables.missed_offers_before_away)
     infos = {
-        q.id: QueueInfo(q.id, q.code, q.name, q.priority, q.sl_threshold_seconds, q.sl_target_percent)
+        q.id: QueueInfo(
+            q.id, q.code, q.name, q.priority, q.sl_threshold_seconds, q.sl_target_percent, hours_of(q)
+        )
         for q in queues
     }
     return Setup(config, tunables, infos)

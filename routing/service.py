@@ -18,7 +18,7 @@ from contact_center.domain.errors import Conflict, InvalidInput, NotFound
 from contact_center.domain.officials import Presence
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork
-from routing import bus, notices, outcomes, positions, reservations, stats
+from routing import bus, notices, outcomes, positions, queue_hours, reservations, stats
 from routing.persistence import LIVE, Setup, load_setup
 from routing.priority import effective_priority
 from routing.stats import QueueStats
@@ -26,6 +26,8 @@ from routing.stats import QueueStats
 ItemKind = Literal["conversation", "ticket"]
 ItemChannel = Literal["voice", "chat", "app", "pqrd"]
 LIVE_CHANNELS = frozenset({"voice", "chat", "app"})
+# Voice is gated by the IVR flow's business_hours node, which can still speak to the caller.
+HOURS_GATED = frozenset({"chat", "app"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class RouterService:
         existing = await self._live_item(uow, item)
         if existing is not None:
             return existing
+        if item.channel in HOURS_GATED:  # new live work only; see routing.queue_hours
+            await queue_hours.refuse_if_closed(uow, queue.name, queue.hours)
         now = uow.clock.now()
         row = WorkItem(
             kind=item.kind,

@@ -26,6 +26,7 @@ from contact_center.services.uow import UnitOfWork
 from routing.core import Presence
 from routing.core.config import compile_queue, meets
 from routing.persistence import Setup, official_loads, official_snapshots
+from routing.queue_hours import opening_now
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class QueueStats:
     answered: int
     abandoned: int
     average_speed_of_answer_seconds: float | None
+    open: bool = True  # within its business hours now (routing.hours)
+    next_open: datetime | None = None  # when closed: its next opening
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -65,6 +68,7 @@ async def queue_stats(uow: UnitOfWork, setup: Setup) -> list[QueueStats]:
         long_abandons = sum(1 for w in abandoned.get(queue.id, []) if w >= threshold)
         handled = len(waits) + long_abandons
         within = sum(1 for w in waits if w <= threshold)
+        hours = await opening_now(uow, queue.hours)
         out.append(
             QueueStats(
                 id=queue.id,
@@ -79,6 +83,8 @@ async def queue_stats(uow: UnitOfWork, setup: Setup) -> list[QueueStats]:
                 answered=len(waits),
                 abandoned=len(abandoned.get(queue.id, [])),
                 average_speed_of_answer_seconds=round(sum(waits) / len(waits), 1) if waits else None,
+                open=hours.open,
+                next_open=hours.next_open,
             )
         )
     return out
@@ -166,4 +172,5 @@ def stats_payload(figures: list[QueueStats]) -> dict[str, Any]:
 def _queue_json(q: QueueStats) -> dict[str, Any]:
     out = asdict(q)
     out.pop("extra")
+    out["next_open"] = q.next_open.isoformat() if q.next_open else None
     return out

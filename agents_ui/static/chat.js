@@ -49,6 +49,7 @@ function enterRoom(state) {
   $("chat-sala").hidden = false;
   if (state === "queued" || state === "offered") status("Esperando a un funcionario…");
   else if (state === "active") status("Conversación en curso.");
+  else if (state === "out_of_hours") { status("Fuera del horario de atención."); $("dejar-pqrd").open = true; }
   else status("La conversación terminó.");
 }
 
@@ -109,7 +110,8 @@ $("form-inicio").addEventListener("submit", async (ev) => {
   if (!ack.ok) { say(ack.error.message); return; }
   localStorage.setItem(TOKEN_KEY, ack.token);
   conversationId = ack.conversation_id;
-  enterRoom("queued");
+  enterRoom(ack.state);
+  if (ack.state === "out_of_hours") { status(ack.message); return; }
   showPosition(ack.position);
   $("texto").focus();
 });

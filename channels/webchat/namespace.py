@@ -96,14 +96,17 @@ class ChatNamespace(ValidatingNamespace):
         async with self.deps.uow() as uow:
             started = await chat.start_chat(uow, start, self.deps.dispatcher(), self.deps.secret)
         await self._join(sid, started.conversation_id)
-        position = await self.deps.position(started.conversation_id)
-        return {
+        out: dict[str, Any] = {
             "conversation_id": started.conversation_id,
             "token": started.token,
             "queue": started.queue_code,
-            "state": "queued",
-            "position": position,
+            "state": started.state,
         }
+        if started.state == chat.OUT_OF_HOURS:
+            # Nobody will answer: say when the queue opens and offer the PQRD (`leave_pqrd`).
+            next_open = started.next_open.isoformat() if started.next_open else None
+            return {**out, "next_open": next_open, "message": started.notice, "can_leave_pqrd": True}
+        return {**out, "position": await self.deps.position(started.conversation_id)}
 
     @event(ResumeIn)
     async def on_resume(self, sid: str, body: ResumeIn) -> dict[str, Any]:

@@ -137,6 +137,8 @@ class Queue(Base):
     sl_target_percent: Mapped[int] = mapped_column(Integer, default=80)
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     business_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Open on public holidays and closure days too (an emergency line); migration 0012.
+    open_on_holidays: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     skills: Mapped[list[QueueSkill]] = relationship(cascade="all, delete-orphan")
 
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import BindParameter, Select, bindparam, select, true
@@ -38,6 +39,8 @@ from contact_center.services.attachments import AttachmentStore
 from contact_center.services.citizens import CitizenDetails, attach_claims
 from contact_center.services.tickets import Actor, FiledTicket
 from contact_center.services.uow import UnitOfWork
+from routing import queue_hours
+from routing.hours import Opening
 
 CHANNEL = "chat"
 MAX_BODY = 4000
@@ -52,6 +55,9 @@ TOPICS: dict[str, str] = {
     "gobierno": "Gobierno y convivencia",
 }
 LIVE_STATES = frozenset({"open", "queued", "offered", "active"})
+# Started while the topic's queue was closed: nobody will answer, the citizen may leave a PQRD.
+OUT_OF_HOURS = "out_of_hours"
+_CLOSABLE = LIVE_STATES | {OUT_OF_HOURS}  # a PQRD left by the citizen ends these
 Sender = Literal["citizen", "official", "system"]
 
 
@@ -85,6 +91,9 @@ class StartedChat:
     conversation_id: int
     token: str
     queue_code: str
+    state: str = "queued"
+    next_open: datetime | None = None  # when out of hours: the queue's next opening
+    notice: str | None = None  # when out of hours: what the citizen reads
 
 
 # -- conversation tokens ----------------------------------------------------------------------------
@@ -129,6 +138,7 @@ async def start_chat(uow: UnitOfWork, start: ChatStart, dispatcher: Dispatcher, 
     queue = await uow.session.scalar(select(Queue).where(Queue.code == queue_code))
     if queue is None:
         raise NotFound("Ese tema no está disponible en este momento.", code="unknown_topic")
+    opening = await queue_hours.opening_now(uow, queue_hours.hours_of(queue))
     now = uow.clock.now()
     external_id = uuid.uuid4().hex
     citizen = Citizen(name=(start.name or "").strip() or None, created_at=now)
@@ -145,7 +155,7 @@ async def start_chat(uow: UnitOfWork, start: ChatStart, dispatcher: Dispatcher, 
     conversation = Conversation(
         channel=CHANNEL,
         external_id=external_id,
-        state="queued",
+        state="queued" if opening.open else OUT_OF_HOURS,
         citizen_id=citizen.id,
         queue_id=queue.id,
         topic=TOPICS[queue_code],
@@ -153,9 +163,20 @@ async def start_chat(uow: UnitOfWork, start: ChatStart, dispatcher: Dispatcher, 
     )
     uow.session.add(conversation)
     await uow.session.flush()
+    token = conversation_token(conversation, secret)
+    if not opening.open:
+        notice = out_of_hours_notice(queue.name, opening, uow)
+        await _system_message(uow, conversation, notice)
+        await uow.commit()
+        return StartedChat(conversation.id, token, queue_code, OUT_OF_HOURS, opening.next_open, notice)
     await dispatcher.enqueue_chat(uow, conversation.id, queue_code)
     await uow.commit()
-    return StartedChat(conversation.id, conversation_token(conversation, secret), queue_code)
+    return StartedChat(conversation.id, token, queue_code)
+
+
+def out_of_hours_notice(queue_name: str, opening: Opening, uow: UnitOfWork) -> str:
+    closed = queue_hours.closed_message(queue_name, opening, uow)
+    return f"{closed} Puede dejarnos su petición, queja, reclamo o denuncia aquí y le daremos un radicado."
 
 
 async def end_chat(uow: UnitOfWork, conversation_id: int, dispatcher: Dispatcher) -> str:
@@ -440,7 +461,7 @@ async def file_from_chat(
         conversation,
         f"Su solicitud quedó radicada con el número {filed.radicado}. Respuesta a más tardar el {due}.",
     )
-    if actor.kind == "citizen" and conversation.official_id is None and conversation.state in LIVE_STATES:
+    if actor.kind == "citizen" and conversation.official_id is None and conversation.state in _CLOSABLE:
         await dispatcher.abandon(uow, conversation.id)
         conversation.state = "closed"
         conversation.ended_at = uow.clock.now()

@@ -124,9 +124,11 @@ class Lookup:
 
 @dataclass(frozen=True)
 class CheckHours:
-    """Host request: is the named schedule open now? Answer `HoursResult`."""
+    """Host request: is the named schedule open now? Answer `HoursResult`. With `queue`, the
+    routing queue's own business hours answer instead (routing.hours)."""
 
     schedule: str
+    queue: str | None = None
     kind: Literal["check_hours"] = field(default="check_hours", init=False)
 
 

@@ -36,9 +36,11 @@ class LookupResult:
 
 @dataclass(frozen=True)
 class HoursResult:
-    """The answer to a `CheckHours`."""
+    """The answer to a `CheckHours`; `next_open` (spoken, e.g. "mañana a las 7:00 a. m.") when a
+    named queue is closed, for the flow's `{proxima_apertura}`."""
 
     open: bool
+    next_open: str | None = None
 
 
 @dataclass(frozen=True)

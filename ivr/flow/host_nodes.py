@@ -40,7 +40,7 @@ def enter_host_node(node: HostNode, run: CallRun) -> Next:
     if isinstance(node, LookupNode):
         run.emit(Lookup(node.operation, {node.input: run.variables.get(node.input, "")}))
     elif isinstance(node, BusinessHoursNode):
-        run.emit(CheckHours(node.schedule))
+        run.emit(CheckHours(node.schedule, node.queue))
     elif isinstance(node, EnqueueNode):
         run.say(node.prompt)
         run.hold_updates, run.callback_offered = 0, False
@@ -57,6 +57,8 @@ def react_host_node(node: HostNode, run: CallRun, event: Event) -> Next:
         case LookupNode(), LookupResult():
             return _lookup_answered(node, run, event)
         case BusinessHoursNode(), HoursResult():
+            if event.next_open is not None:
+                run.variables["proxima_apertura"] = event.next_open
             return node.open if event.open else node.closed
         case EnqueueNode(), _:
             return _while_queued(node, run, event)

@@ -206,8 +206,12 @@ class LookupNode(_Node):
 
 
 class BusinessHoursNode(_Node):
+    """Open or closed now: the line's `schedule`, or, when `queue` is named, that routing queue's
+    business hours (its `closed` prompt may say `{proxima_apertura}`)."""
+
     type: Literal["business_hours"]
     schedule: str = Field(min_length=1)
+    queue: str | None = Field(default=None, min_length=1)
     open: NodeId
     closed: NodeId
 

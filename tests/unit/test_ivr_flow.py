@@ -16,7 +16,7 @@ from ivr.flow import (
     load_flows,
     parse_flow,
 )
-from ivr.flow.schema import CallbackNode, EnqueueNode, MenuNode, RecordNode
+from ivr.flow.schema import BusinessHoursNode, CallbackNode, EnqueueNode, MenuNode, RecordNode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ivr"
 SHIPPED_FLOWS = sorted(DEFAULT_FLOWS_DIR.glob("*.yaml"))
@@ -50,7 +50,10 @@ def test_default_flow_main_menu_offers_the_five_services_and_falls_back_to_an_of
     assert set(menu.options) == {"0", "1", "2", "3", "4"}
     assert menu.retries == 3
     fallback = flow.nodes[menu.fallback]
-    assert fallback.targets() == {"next": "cola_atencion"}
+    assert fallback.targets() == {"next": "horario_cola"}  # the queue's hours, then the queue
+    hours = flow.nodes["horario_cola"]
+    assert isinstance(hours, BusinessHoursNode) and hours.queue == "atencion_general"
+    assert hours.targets()["open"] == "cola_atencion"
     queue = flow.nodes["cola_atencion"]
     assert isinstance(queue, EnqueueNode)
     assert queue.queue == "atencion_general"

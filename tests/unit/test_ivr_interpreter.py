@@ -145,9 +145,27 @@ def test_three_silences_at_the_main_menu_fall_back_to_an_official(flow: Flow) ->
     last = call.send(NoInput())
 
     assert first[0] == Say("No recibimos ninguna opción.")
-    assert call.node == "cola_atencion"
+    assert call.node == "horario_cola"
     assert last[0] == Say("Le comunicaremos con un funcionario.")
-    assert Enqueue("atencion_general", 45, "musica_espera", 90) in last
+    assert last[-1] == CheckHours("linea195", "atencion_general")  # the queue's own hours first
+    queued = call.send(HoursResult(open=True))
+    assert call.node == "cola_atencion"
+    assert Enqueue("atencion_general", 45, "musica_espera", 90) in queued
+
+
+def test_a_closed_queue_says_when_it_opens_and_offers_a_verbal_pqrd(flow: Flow) -> None:
+    call = in_hours(flow)
+    asked = call.press("0")
+    assert asked == (CheckHours("linea195", "atencion_general"),)
+
+    closed = call.send(HoursResult(open=False, next_open="mañana a las 7:00 a. m."))
+
+    heard = " ".join(texts(closed))
+    assert "abre mañana a las 7:00 a. m." in heard and "marque 1" in heard
+    assert not any(isinstance(action, Enqueue) for action in closed)
+    assert call.node == "menu_cola_cerrada"
+    call.press("1")
+    assert call.node == "tipo_pqrd"
 
 
 def test_a_valid_choice_resets_the_failure_count(flow: Flow) -> None:
@@ -294,6 +312,7 @@ def test_named_corruption_report_keeps_the_caller_number(flow: Flow) -> None:
 def queued(flow: Flow, caller: str | None = CALLER) -> Call:
     call = in_hours(flow, caller)
     call.press("0")
+    call.send(HoursResult(open=True))  # the queue's hours
     return call
 
 
@@ -486,12 +505,14 @@ def test_transitions_record_from_to_and_cause(flow: Flow) -> None:
     call = in_hours(flow)
 
     call.press("0")
+    call.send(HoursResult(open=True))
 
     assert call.transitions == [
         Transition(1, None, "bienvenida", "CallStarted"),
         Transition(1, "bienvenida", "verificar_horario", "next"),
         Transition(2, "verificar_horario", "menu_principal", "HoursResult"),
-        Transition(3, "menu_principal", "cola_atencion", "Digits"),
+        Transition(3, "menu_principal", "horario_cola", "Digits"),
+        Transition(4, "horario_cola", "cola_atencion", "HoursResult"),
     ]
 
 
