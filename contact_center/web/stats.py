@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from contact_center.domain.officials import Role
 from contact_center.services.auth import Principal
@@ -47,6 +49,8 @@ class QueueFigures(BaseModel):
     answered: int
     abandoned: int
     average_speed_of_answer_seconds: float | None
+    open: bool = Field(description="within its business hours now (new live work is let in)")
+    next_open: datetime | None = Field(description="when closed, its next opening (America/Bogota)")
 
 
 class QueueStatsOut(BaseModel):
@@ -58,7 +62,7 @@ class QueueStatsOut(BaseModel):
     responses={200: QueueStatsOut, 401: None, 403: None},
     role=Role.SUPERVISOR,
     tags=["stats"],
-    summary="Live queue statistics: waiting, longest wait, officials by state, service level, offers",
+    summary="Live queue statistics: waiting, longest wait, officials by state, service level, offers, hours",
 )
 async def queue_stats(request: web.Request, principal: Principal) -> web.Response:
     async with request.app[UOW]() as uow:
