@@ -25,6 +25,8 @@ from sqlalchemy import ColumnElement, Table, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from contact_center.domain.errors import InvalidInput
+from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
+from contact_center.persistence.filing_rows import insert_citizen, insert_consent
 from contact_center.persistence.models import Citizen, CitizenIdentity
 from contact_center.persistence.quiet_insert import insert_ignoring_conflicts
 from contact_center.services.uow import UnitOfWork
@@ -137,6 +139,25 @@ async def find_or_create_citizen(uow: UnitOfWork, details: CitizenDetails) -> Ci
             return created
         # A concurrent filing took one of these identities first: follow it there.
     raise AssertionError("identity kept changing hands")  # pragma: no cover
+
+
+async def citizen_for_filing(uow: UnitOfWork, details: CitizenDetails, *, channel: str) -> int:
+    """`find_or_create_citizen` for a filing, recording the consent given with it; the citizen's id.
+
+    Most filings give only what leads nowhere (a document number, an unverified phone): nothing to
+    look up, so the citizen, the claims and the consent are written at once (one statement on
+    PostgreSQL) without the ORM."""
+    identities = details.identities()
+    now = uow.clock.now()
+    if any(i.leads_to_holder for i in identities):
+        citizen = await find_or_create_citizen(uow, details)
+        await insert_consent(uow.session, citizen.id, PRIVACY_NOTICE_VERSION, channel, now)
+        return citizen.id
+    claims = [(i.kind, i.value) for i in identities]
+    consent = (PRIVACY_NOTICE_VERSION, channel)
+    return await insert_citizen(
+        uow.session, name=details.name, created_at=now, claims=claims, consent=consent
+    )
 
 
 async def attach_claims(uow: UnitOfWork, citizen: Citizen, details: CitizenDetails) -> None:

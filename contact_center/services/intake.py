@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 
 from contact_center.domain.errors import InvalidInput
 from contact_center.domain.legal_clock import PqrdType, PriorityFlag
-from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
 from contact_center.jobs.port import Jobs
-from contact_center.persistence.models import DataConsent
 from contact_center.services.acknowledgement import ACK_JOB, acknowledge
 from contact_center.services.attachments import AttachmentStore, StoredFile, Upload, store_attachments
-from contact_center.services.citizens import CitizenDetails, find_or_create_citizen, normalize_email
+from contact_center.services.citizens import CitizenDetails, citizen_for_filing, normalize_email
+from contact_center.services.ticket_chain import batched_events
 from contact_center.services.tickets import Actor, FiledTicket, NewTicket, file_ticket_row
 from contact_center.services.uow import UnitOfWork
 
@@ -100,21 +99,13 @@ async def file_pqrd(
     email = check_filing(filing)
     citizen_id = filing.known_citizen_id
     if filing.citizen is not None and citizen_id is None:
-        citizen = await find_or_create_citizen(uow, filing.citizen)
-        citizen_id = citizen.id
-        uow.session.add(
-            DataConsent(
-                citizen_id=citizen_id,
-                notice_version=PRIVACY_NOTICE_VERSION,
-                channel=filing.channel,
-                given_at=uow.clock.now(),
-            )
-        )
+        citizen_id = await citizen_for_filing(uow, filing.citizen, channel=filing.channel)
     actor = Actor("citizen", citizen_id)
-    filed, ticket = await file_ticket_row(uow, _new_ticket(filing, citizen_id), actor, secret=secret)
-    if filing.attachments:
-        await store_attachments(uow, store, ticket.id, filing.attachments)
-    ack = await acknowledge(uow, ticket, email=email, base_url=base_url)
+    async with batched_events(uow):  # the ticket's events: one INSERT, the filing's last statement
+        filed, ticket = await file_ticket_row(uow, _new_ticket(filing, citizen_id), actor, secret=secret)
+        if filing.attachments:
+            await store_attachments(uow, store, ticket.id, filing.attachments)
+        ack = await acknowledge(uow, ticket, email=email, base_url=base_url)
     return Intake(filed, citizen_id, ack.outbound_id)
 
 

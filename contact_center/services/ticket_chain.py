@@ -9,16 +9,45 @@ ticket and are not used or updated inside a SAVEPOINT (whose rollback would leav
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import SessionTransaction
 
-from contact_center.persistence.models import Ticket
+from contact_center.persistence.filing_rows import insert_events
+from contact_center.persistence.models import Ticket, TicketEvent
 from contact_center.services.uow import UnitOfWork
 
 Head = tuple[int, str | None]  # (seq of the last event, its hash); (0, None) before the first
 
 _HEADS: WeakKeyDictionary[Ticket, tuple[SessionTransaction, Head]] = WeakKeyDictionary()
+_BATCH: ContextVar[list[TicketEvent] | None] = ContextVar("ticket_events_batch", default=None)
+
+
+@asynccontextmanager
+async def batched_events(uow: UnitOfWork) -> AsyncIterator[None]:
+    """Within the block, events of tickets filed in this transaction are kept aside and inserted
+    in one Core statement when the block ends normally (nothing is written if it raises; the
+    caller then rolls back). Filing uses it so its events cost one statement and no ORM flush."""
+    batch: list[TicketEvent] = []
+    token = _BATCH.set(batch)
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+    await insert_events(uow.session, batch)
+
+
+def batch_event(uow: UnitOfWork, ticket: Ticket, event: TicketEvent) -> bool:
+    """Keep `event` for the open `batched_events` block, if any and if this transaction filed the
+    ticket (whose trail nobody else can read before commit); False: the caller adds it."""
+    batch = _BATCH.get()
+    if batch is None or known_head(uow, ticket) is None:
+        return False
+    batch.append(event)
+    return True
 
 
 def _transaction(uow: UnitOfWork) -> SessionTransaction | None:

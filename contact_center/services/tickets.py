@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from hashlib import sha256
 from typing import Any, Literal
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from contact_center.domain.calendar import bogota_date
 from contact_center.domain.errors import InvalidInput, NotFound
@@ -34,6 +34,7 @@ from contact_center.domain.tickets import (
     format_radicado,
     parse_radicado,
 )
+from contact_center.persistence.filing_rows import TICKET_COLUMNS, insert_numbered_ticket
 from contact_center.persistence.models import (
     Conversation,
     Dependencia,
@@ -43,7 +44,13 @@ from contact_center.persistence.models import (
 )
 from contact_center.services import escalation
 from contact_center.services.dependencia_directory import DependenciaRef, filing_dependencia
-from contact_center.services.ticket_chain import advance, known_head, start_chain
+from contact_center.services.ticket_chain import (
+    advance,
+    batch_event,
+    batched_events,
+    known_head,
+    start_chain,
+)
 from contact_center.services.ticket_clock import clock_facts, load_clock, store_facts, ticket_clock
 from contact_center.services.uow import UnitOfWork
 
@@ -128,14 +135,18 @@ async def file_ticket(uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: 
     Adds and flushes; the caller commits. The radicado number is taken inside this transaction, so a
     filing that rolls back gives its number back and the year's sequence stays without gaps.
     """
-    filed, _ticket = await file_ticket_row(uow, new, actor, secret=secret)
+    async with batched_events(uow):
+        filed, _ticket = await file_ticket_row(uow, new, actor, secret=secret)
     return filed
 
 
 async def file_ticket_row(
     uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: bytes
 ) -> tuple[FiledTicket, Ticket]:
-    """`file_ticket`, also handing back the new row, for callers that go on with it (no re-read)."""
+    """`file_ticket`, also handing back the new row, for callers that go on with it (no re-read).
+
+    The row is written with Core (`filing_rows`), not added to the session: the object handed back
+    carries its values and id, and changing it afterwards changes nothing in the database."""
     _check_new(new)
     now = uow.clock.now()
     filed_at = new.filed_at or now
@@ -143,7 +154,7 @@ async def file_ticket_row(
     clock = await load_clock(uow)
     deadline = clock.deadline(new.pqrd_type, filed_at)
     # Read before the radicado: its row lock is held until commit, so every filing waits on
-    # what comes after `_next_number`; only writes follow it.
+    # what comes after `insert_numbered_ticket`; only writes follow it.
     officials = await _dependencia_officials(uow, dependencia.id)
     code = new_access_code()
     ticket = Ticket(
@@ -172,9 +183,11 @@ async def file_ticket_row(
     store_facts(ticket, facts, {"forwarding_deadline": clock.forwarding_deadline(facts).isoformat()})
     await escalation.schedule_new(uow, ticket, clock)
     received = bogota_date(filed_at)
-    ticket.radicado = radicado = format_radicado(received.year, await _next_number(uow, received))
-    uow.session.add(ticket)
-    await uow.session.flush()
+    # The year's number and the row in one statement (one round trip on PostgreSQL): from here to
+    # the commit every other filing waits on the counter's row lock.
+    values = {column: getattr(ticket, column) for column in TICKET_COLUMNS}
+    ticket.id, number = await insert_numbered_ticket(uow.session, values, received.year)
+    ticket.radicado = radicado = format_radicado(received.year, number)
     start_chain(uow, ticket)
     await _link_conversation(uow, ticket, new.conversation_id)
     await append_event(
@@ -224,20 +237,6 @@ async def dependencia_by_code(uow: UnitOfWork, code: str) -> Dependencia:
     if found is None:
         raise InvalidInput(f"Dependencia desconocida: «{code}».", code="unknown_dependencia")
     return found
-
-
-async def _next_number(uow: UnitOfWork, received: date) -> int:
-    # One statement on both engines: it creates the year's row or takes its row lock, which the
-    # filing transaction holds until it ends; concurrent filings serialize on that row only.
-    result = await uow.session.execute(
-        text(
-            "INSERT INTO radicado_sequences (year, last_value) VALUES (:year, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last_value = radicado_sequences.last_value + 1 "
-            "RETURNING last_value"
-        ),
-        {"year": received.year},
-    )
-    return int(result.scalar_one())
 
 
 async def _link_conversation(uow: UnitOfWork, ticket: Ticket, conversation_id: int | None) -> None:
@@ -312,9 +311,11 @@ async def append_event(
         prev_hash=head[1],
     )
     event.hash = event_hash(event.prev_hash, event_payload(event))
-    uow.session.add(event)
-    if known is None:
-        await uow.session.flush()
+    # A filing's events wait in its `batched_events` block and go out in one statement at its end.
+    if not batch_event(uow, ticket, event):
+        uow.session.add(event)
+        if known is None:
+            await uow.session.flush()
     # else: a ticket filed in this transaction; its events go out in one batched INSERT at the
     # next flush (autoflush before the next statement, or the commit).
     advance(uow, ticket, (event.seq, event.hash))
