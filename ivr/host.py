@@ -21,9 +21,9 @@ from sqlalchemy import bindparam, select
 
 from contact_center.domain.errors import NotFound
 from contact_center.persistence.models import CitizenIdentity, Conversation
-from contact_center.services.citizens import normalize_phone
 from contact_center.services.uow import UnitOfWork
 from ivr.answers import HostAnswers
+from ivr.call_rows import caller_phone, insert_call
 from ivr.callbacks import request_callback
 from ivr.flow import (
     ACTIONS_JSON,
@@ -41,6 +41,7 @@ from ivr.flow import (
     Lookup,
     ScheduleCallback,
     Transfer,
+    Transition,
     advance,
     new_call,
 )
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 
 VOICE = "voice"
 Request = Lookup | CheckHours | FilePqrd
+_NEEDS_ROW = (Enqueue, ScheduleCallback, Transfer)  # a first turn with these takes the ORM path
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,68 @@ class IvrHost:
 
         `channel` is the provider's name of the caller's leg (Asterisk), kept for call control.
         """
+        flow = self.flows[self.flow_id]
+        provider_state: dict[str, Any] = {"provider": provider, **({"channel": channel} if channel else {})}
+        topic = f"Línea 195 ({provider})"
+        opening = await self._opening(uow, flow, caller)
+        if opening is None:  # the first turn queues or files: it needs the row (and its id) first
+            turn = await self._start_with_row(uow, flow, external_id, caller, provider_state, topic)
+            log.info(
+                "ivr_call_started", extra={"conversation_id": turn.conversation_id, "provider": provider}
+            )
+            return turn
+        result, rendered = opening
+        call_id = await insert_call(
+            uow,
+            channel=VOICE,
+            external_id=external_id,
+            caller=caller,
+            topic=topic,
+            flow_state={**provider_state, **_stored(result.state, rendered)},
+            started_at=uow.clock.now(),
+        )
+        if call_id is None:  # a retried first webhook: the call exists, answer what it heard
+            return _stored_turn(await self.require(uow, external_id), replayed=True)
+        for move in result.transitions:
+            _log_transition(call_id, move)
+        log.info("ivr_call_started", extra={"conversation_id": call_id, "provider": provider})
+        state = result.state
+        return CallTurn(call_id, state.step, rendered, state.finished, False, state.node)
+
+    async def _opening(
+        self, uow: UnitOfWork, flow: Flow, caller: str | None
+    ) -> tuple[Advance, tuple[Action, ...]] | None:
+        """The first turn run in memory, answering lookups and the hours check; None when it
+        reaches an action that needs the call's row (queue, callback, transfer, filing)."""
+        result = advance(flow, new_call(flow), CallStarted(caller))
+        transitions = list(result.transitions)
+        rendered: list[Action] = []
+        while True:
+            if any(isinstance(a, _NEEDS_ROW) for a in result.actions):
+                return None
+            rendered += [a for a in result.actions if not isinstance(a, Request)]
+            request = next((a for a in result.actions if isinstance(a, Request)), None)
+            if request is None:
+                break
+            if isinstance(request, Lookup):
+                answer: Event = await self.answers.lookup(uow, request)
+            elif isinstance(request, CheckHours):
+                answer = await self.answers.check_hours(uow, request)
+            else:  # filing needs the row
+                return None
+            result = advance(flow, result.state, answer)
+            transitions += result.transitions
+        return Advance(result.state, result.actions, tuple(transitions)), tuple(rendered)
+
+    async def _start_with_row(
+        self,
+        uow: UnitOfWork,
+        flow: Flow,
+        external_id: str,
+        caller: str | None,
+        provider_state: dict[str, Any],
+        topic: str,
+    ) -> CallTurn:
         call = await self.find(uow, external_id)
         if call is not None:
             return _stored_turn(call, replayed=True)
@@ -120,17 +184,12 @@ class IvrHost:
             external_id=external_id,
             state="open",
             citizen_id=await _citizen_by_phone(uow, caller),
-            topic=f"Línea 195 ({provider})",
+            topic=topic,
             started_at=uow.clock.now(),
-            flow_state={"provider": provider, **({"channel": channel} if channel else {})},
+            flow_state=provider_state,
         )
-        # Not flushed yet: the first turn runs in memory and the row is inserted once, with its
-        # flow state (one INSERT instead of an INSERT and an UPDATE on the busiest webhook).
         uow.session.add(call)
-        flow = self.flows[self.flow_id]
-        turn = await self._run(uow, call, flow, new_call(flow), CallStarted(caller), None)
-        log.info("ivr_call_started", extra={"conversation_id": turn.conversation_id, "provider": provider})
-        return turn
+        return await self._run(uow, call, flow, new_call(flow), CallStarted(caller), None)
 
     async def send(self, uow: UnitOfWork, external_id: str, event: Event, *, step: int | None) -> CallTurn:
         """Apply one caller or queue event; `step` is what the adapter rendered (None: current)."""
@@ -250,9 +309,12 @@ def _state(call: Conversation) -> FlowState:
 
 
 def _store(call: Conversation, state: FlowState, rendered: tuple[Action, ...]) -> None:
-    previous = call.flow_state or {}
-    call.flow_state = {
-        **previous,
+    call.flow_state = {**(call.flow_state or {}), **_stored(state, rendered)}
+
+
+def _stored(state: FlowState, rendered: tuple[Action, ...]) -> dict[str, Any]:
+    """The flow state's keys that hold the call's place and what it last heard."""
+    return {
         "state": state.model_dump(mode="json"),
         "rendered": ACTIONS_JSON.dump_python(rendered, mode="json"),
     }
@@ -267,25 +329,20 @@ def _stored_turn(call: Conversation, *, replayed: bool = False) -> CallTurn:
 
 def _log_transitions(call: Conversation, result: Advance) -> None:
     for move in result.transitions:
-        log.info(
-            "ivr_transition",
-            extra={
-                "conversation_id": call.id,
-                "step": move.step,
-                "from": move.from_node,
-                "to": move.to_node,
-                "cause": move.cause,
-            },
-        )
+        _log_transition(call.id, move)
+
+
+def _log_transition(call_id: int | None, move: Transition) -> None:
+    if not log.isEnabledFor(logging.INFO):  # the extra dict costs more than the disabled call
+        return
+    extra = {"conversation_id": call_id, "step": move.step, "from": move.from_node, "to": move.to_node}
+    log.info("ivr_transition", extra={**extra, "cause": move.cause})
 
 
 async def _citizen_by_phone(uow: UnitOfWork, caller: str | None) -> int | None:
     """The citizen who owns this number already, if any (the same person across channels)."""
-    if not caller:
-        return None
-    try:
-        phone = normalize_phone(caller)
-    except Exception:  # a PBX extension or a withheld number: no citizen to recognise
+    phone = caller_phone(caller)
+    if phone is None:
         return None
     citizen_id: int | None = await uow.session.scalar(_CITIZEN_BY_PHONE, {"phone": phone})
     return citizen_id
