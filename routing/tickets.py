@@ -16,8 +16,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from contact_center.domain.legal_clock import LegalClock
 from contact_center.domain.tickets import TicketStatus
-from contact_center.persistence.models import Queue, Ticket
+from contact_center.persistence.models import Dependencia, Queue, Ticket
 from contact_center.persistence.routing_models import WorkItem
 from contact_center.services.tickets import Actor, clock_facts, load_clock, ticket_clock
 from contact_center.services.uow import UnitOfWork
@@ -36,19 +37,25 @@ DONE = (
 
 
 async def queue_for(uow: UnitOfWork, setup: Setup, ticket: Ticket) -> int | None:
-    own = await uow.session.scalar(
-        select(Queue.id).where(Queue.dependencia_id == ticket.dependencia_id).order_by(Queue.id).limit(1)
-    )
+    """The dependencia's first queue; `pqrd_triage` for the triage dependencia or one without a queue."""
+    row = (
+        await uow.session.execute(
+            select(Dependencia.is_triage, Queue.id)
+            .select_from(Dependencia)
+            .outerjoin(Queue, Queue.dependencia_id == Dependencia.id)
+            .where(Dependencia.id == ticket.dependencia_id)
+            .order_by(Queue.id)
+            .limit(1)
+        )
+    ).first()
+    is_triage, own = (bool(row[0]), row[1]) if row is not None else (False, None)
     triage = setup.queue_by_code(TRIAGE_QUEUE)
-    if own is not None and (triage is None or own != triage.id):
-        return int(own)
-    return triage.id if triage is not None else own
+    if triage is not None and (is_triage or own is None):
+        return triage.id
+    return int(own) if own is not None else None
 
 
-def priority_of(ticket: Ticket, queue_priority: int, clock_at: datetime, clock: object) -> int:
-    from contact_center.domain.legal_clock import LegalClock
-
-    assert isinstance(clock, LegalClock)
+def priority_of(ticket: Ticket, queue_priority: int, clock_at: datetime, clock: LegalClock) -> int:
     snap = ticket_clock(clock, ticket).snapshot(clock_facts(ticket), clock_at)
     flags = [Art20Flag(f) for f in ticket.priority_flags or [] if f in Art20Flag.__members__.values()]
     return effective_priority(
@@ -112,7 +119,7 @@ async def _end_finished(uow: UnitOfWork, now: datetime) -> list[int]:
     return [r.id for r in rows]
 
 
-async def _reprioritise(uow: UnitOfWork, setup: Setup, now: datetime, clock: object) -> list[int]:
+async def _reprioritise(uow: UnitOfWork, setup: Setup, now: datetime, clock: LegalClock) -> list[int]:
     rows = (
         await uow.session.execute(
             select(WorkItem, Ticket)
