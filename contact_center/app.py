@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -168,5 +169,17 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 
 def run(settings: Settings, **kwargs: Any) -> None:
     app = create_app(settings)
+    app.on_startup.append(_freeze_startup_heap)  # after every start-up context above
     log.info("serving", extra={"host": settings.host, "port": settings.port})
     web.run_app(app, host=settings.host, port=settings.port, print=None, **kwargs)
+
+
+async def _freeze_startup_heap(app: web.Application) -> None:
+    """Keep the objects of start-up (modules, mappers, compiled statements) out of the collector.
+
+    A full collection walks every tracked object; with the ~170,000 of start-up plus 1,000
+    connected chats it paused the loop for 0.5-0.7 s, the whole p99 of the chat benchmark.
+    Frozen, they are never scanned again (they live as long as the process anyway).
+    """
+    gc.collect()
+    gc.freeze()

@@ -21,6 +21,7 @@ from contact_center.domain.legal_clock import PqrdType
 from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
 from contact_center.persistence.models import Conversation, Official, Ticket
 from contact_center.services import chat
+from contact_center.services.chat_batch import MessageBatcher
 from contact_center.services.intake import Intake
 from contact_center.services.tickets import Actor
 from contact_center.services.uow import UnitOfWorkFactory
@@ -74,6 +75,7 @@ class ChatNamespace(ValidatingNamespace):
     def __init__(self, namespace: str, deps: ChatDeps) -> None:
         super().__init__(namespace)
         self.deps = deps
+        self.messages = MessageBatcher(deps.uow)  # group commit: see chat_batch
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         await self.save_session(sid, {})
@@ -132,10 +134,7 @@ class ChatNamespace(ValidatingNamespace):
     @event(SendIn)
     async def on_send(self, sid: str, body: SendIn) -> dict[str, Any]:
         conversation_id = await self._conversation_id(sid)
-        async with self.deps.uow() as uow:
-            payload, created = await chat.post_message(
-                uow, conversation_id, "citizen", body.body, body.client_id
-            )
+        payload, created = await self.messages.post(conversation_id, body.body, body.client_id)
         return {"message": payload, "duplicate": not created}
 
     @event(TypingIn)

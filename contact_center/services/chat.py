@@ -243,11 +243,7 @@ async def post_message(
     The hot path of the chat: one short transaction with one statement on PostgreSQL (two on
     SQLite), no ORM load of the conversation, no router notice (a message changes no routing state).
     """
-    text = body.strip()
-    if not text:
-        raise InvalidInput("El mensaje está vacío.", code="empty_message")
-    if len(text) > MAX_BODY:
-        raise InvalidInput(f"El mensaje admite {MAX_BODY} caracteres.", code="message_too_long")
+    text = checked_body(body)
     author = official.name if official else None
     now = uow.clock.now()
     row: dict[str, Any] = {
@@ -259,7 +255,7 @@ async def post_message(
         "client_id": client_id,
         "created_at": now,
     }
-    found = await _insert_message(uow, row)
+    found = await insert_message(uow, row)
     if found.message_id is None:
         # Not inserted: the client id was stored already (a retry), or the conversation is not live.
         existing = await _by_client_id(uow, conversation_id, client_id)
@@ -278,15 +274,27 @@ async def post_message(
         "internal": internal,
         "created_at": now.isoformat(),
     }
-    if internal:
-        if found.official_id is not None:
-            uow.emit(Event("message", AGENTS, official_room(found.official_id), payload))
-    else:
-        uow.emit(Event("message", CHAT, conversation_room(conversation_id), payload))
-        if found.official_id is not None:
-            uow.emit(Event("message", AGENTS, official_room(found.official_id), payload))
+    announce_message(uow, payload, found.official_id)
     await uow.commit()
     return payload, True
+
+
+def checked_body(body: str) -> str:
+    """The message text as stored, or `InvalidInput` (empty, too long)."""
+    text = body.strip()
+    if not text:
+        raise InvalidInput("El mensaje está vacío.", code="empty_message")
+    if len(text) > MAX_BODY:
+        raise InvalidInput(f"El mensaje admite {MAX_BODY} caracteres.", code="message_too_long")
+    return text
+
+
+def announce_message(uow: UnitOfWork, payload: dict[str, Any], official_id: int | None) -> None:
+    """Queue a stored message for the conversation's room (unless internal) and its official."""
+    if not payload["internal"]:
+        uow.emit(Event("message", CHAT, conversation_room(payload["conversation_id"]), payload))
+    if official_id is not None:
+        uow.emit(Event("message", AGENTS, official_room(official_id), payload))
 
 
 async def attending_official(uow: UnitOfWork, conversation_id: int) -> int | None:
@@ -297,7 +305,7 @@ async def attending_official(uow: UnitOfWork, conversation_id: int) -> int | Non
 
 
 @dataclass(frozen=True)
-class _Stored:
+class Stored:
     state: str | None  # None: no such conversation
     official_id: int | None
     message_id: int | None  # None: not inserted (a duplicate client id, or the conversation is not live)
@@ -327,7 +335,7 @@ def _pg_insert() -> Select[tuple[str, int | None, int | None]]:
     )
 
 
-async def _insert_message(uow: UnitOfWork, row: dict[str, Any]) -> _Stored:
+async def insert_message(uow: UnitOfWork, row: dict[str, Any]) -> Stored:
     """INSERT ... ON CONFLICT (conversation_id, client_id) DO NOTHING RETURNING id, only into a live
     conversation; also reads the conversation's state and attending official for the emit."""
     conversation_id = row["conversation_id"]
@@ -336,22 +344,22 @@ async def _insert_message(uow: UnitOfWork, row: dict[str, Any]) -> _Stored:
         connection = await uow.session.connection()
         found = (await connection.execute(_pg_insert(), row)).first()
         if found is None:
-            return _Stored(None, None, None)
-        return _Stored(found.state, found.official_id, found.id)
+            return Stored(None, None, None)
+        return Stored(found.state, found.official_id, found.id)
     conversation = (
         await uow.session.execute(
             select(Conversation.state, Conversation.official_id).where(Conversation.id == conversation_id)
         )
     ).first()
     if conversation is None or conversation.state not in LIVE_STATES:
-        return _Stored(conversation.state if conversation else None, None, None)
+        return Stored(conversation.state if conversation else None, None, None)
     new_id = await uow.session.scalar(
         sqlite.insert(Message)
         .values(row)
         .on_conflict_do_nothing(index_elements=["conversation_id", "client_id"])
         .returning(Message.id)
     )
-    return _Stored(conversation.state, conversation.official_id, new_id)
+    return Stored(conversation.state, conversation.official_id, new_id)
 
 
 async def _by_client_id(uow: UnitOfWork, conversation_id: int, client_id: str) -> Message | None:
