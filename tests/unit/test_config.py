@@ -73,3 +73,42 @@ def test_cli_prints_the_bad_variable_without_a_traceback(tmp_path: Path) -> None
     )
     assert result.returncode == 2
     assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "bad"),
+    [
+        ("LOG_LEVEL", "LOUD"),
+        ("ALLOWED_ORIGINS", "https://portal.pasto.gov.co/chat"),
+        ("ALLOWED_ORIGINS", "https://portal.pasto.gov.co; script-src *"),
+        ("TRUSTED_PROXIES", "nginx"),
+        ("PUBLIC_BASE_URL", "195.pasto.gov.co"),
+        ("REDIS_NAMESPACE", "two words"),
+    ],
+)
+def test_cli_stops_on_a_bad_setting_by_its_name(tmp_path: Path, variable: str, bad: str) -> None:
+    result = subprocess.run(
+        [str(CLI), "serve"],
+        env={variable: bad, "DATA_DIR": str(tmp_path / "var"), "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"configuración no válida: {variable}:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "var").exists()  # stopped before touching anything
+
+
+def test_log_level_is_read_in_any_case_and_proxies_as_addresses_or_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    monkeypatch.setenv("TRUSTED_PROXIES", " 127.0.0.1, 10.0.0.0/8 ,::1")
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://www.pasto.gov.co/, http://[::1]:8000")
+    settings = load_settings()
+    assert settings.log_level == "WARNING"
+    assert [str(n) for n in settings.trusted_proxy_networks()] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    assert settings.embedding_origins() == ["https://www.pasto.gov.co", "http://[::1]:8000"]
