@@ -36,7 +36,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from contact_center.domain.tickets import format_radicado
@@ -82,6 +82,11 @@ TICKET_COLUMNS = (
     "updated_at",
 )
 
+# Statements built once: their compiled form is cached by SQLAlchemy, their construction is not.
+_NEW_CITIZEN = insert(_CITIZENS).returning(_CITIZENS.c.id)
+_NEW_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
+_NEW_CONSENT = insert(_CONSENTS)
+_NEW_EVENTS = insert(_EVENTS)
 _NEXT_NUMBER = text(
     "INSERT INTO radicado_sequences (year, last_value) VALUES (:year, 1) "
     "ON CONFLICT (year) DO UPDATE SET last_value = radicado_sequences.last_value + 1 "
@@ -120,27 +125,16 @@ async def insert_citizen(
             params.update(notice_version=consent[0], channel=consent[1])
         statement = _pg_citizen_statement(bool(claims), consent is not None)
         return int((await connection.execute(statement, params)).scalar_one())
-    result = await connection.execute(
-        insert(_CITIZENS).values(name=name, created_at=created_at).returning(_CITIZENS.c.id)
-    )
+    result = await connection.execute(_NEW_CITIZEN, {"name": name, "created_at": created_at})
     citizen_id = int(result.scalar_one())
     if claims:
-        module: Any = postgresql if postgres else _sqlite_dialect()
         rows = [
             {"citizen_id": citizen_id, "kind": k, "value": v, "verified": False, "created_at": created_at}
             for k, v in claims
         ]
-        await connection.execute(module.insert(_IDENTITIES).on_conflict_do_nothing(), rows)
+        await connection.execute(_new_claims(postgres), rows)
     if consent is not None:
-        await connection.execute(
-            insert(_CONSENTS),
-            {
-                "citizen_id": citizen_id,
-                "notice_version": consent[0],
-                "channel": consent[1],
-                "given_at": created_at,
-            },
-        )
+        await insert_consent(session, citizen_id, consent[0], consent[1], created_at)
     return citizen_id
 
 
@@ -155,13 +149,14 @@ async def insert_consent(
         "channel": channel,
         "given_at": given_at,
     }
-    await connection.execute(insert(_CONSENTS), row)
+    await connection.execute(_NEW_CONSENT, row)
 
 
-def _sqlite_dialect() -> Any:
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite
+@cache
+def _new_claims(postgres: bool) -> Insert:
+    module: Any = postgresql if postgres else sqlite
+    statement: Insert = module.insert(_IDENTITIES).on_conflict_do_nothing()
+    return statement
 
 
 @cache
@@ -223,10 +218,7 @@ async def insert_numbered_ticket(session: AsyncSession, values: dict[str, Any], 
         row = (await connection.execute(_pg_ticket_statement(), {**values, "year": year})).one()
         return int(row[0]), int(row[1][4:])
     number = int((await connection.execute(_NEXT_NUMBER, {"year": year})).scalar_one())
-    radicado = format_radicado(year, number)
-    result = await connection.execute(
-        insert(_TICKETS).values(radicado=radicado).returning(_TICKETS.c.id), values
-    )
+    result = await connection.execute(_NEW_TICKET, {**values, "radicado": format_radicado(year, number)})
     return int(result.scalar_one()), number
 
 
@@ -264,4 +256,4 @@ async def insert_events(session: AsyncSession, events: Sequence[TicketEvent]) ->
     if events:
         connection, _ = await _connection(session)
         rows = [{c: getattr(event, c) for c in _EVENT_COLUMNS} for event in events]
-        await connection.execute(insert(_EVENTS), rows)
+        await connection.execute(_NEW_EVENTS, rows)

@@ -10,6 +10,7 @@ plain INSERT would, then do nothing if it committed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table
@@ -28,10 +29,22 @@ async def insert_ignoring_conflicts(
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
+    statement = _statement(dialect, table, returning)
+    if len(rows) == 1:
+        # The rows as parameters of one cached statement; a multi-row VALUES would be compiled
+        # afresh on every call (its shape is part of the statement).
+        result = await session.execute(statement, dict(rows[0]))
+    elif returning is None:
+        result = await session.execute(statement, list(rows))
+    else:
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        many = module.insert(table).values(list(rows)).on_conflict_do_nothing().returning(returning)
+        return list((await session.execute(many)).scalars().all())
+    return [] if returning is None else list(result.scalars().all())
+
+
+@cache
+def _statement(dialect: str, table: Table, returning: ColumnElement[Any] | None) -> Any:
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table).values(list(rows)).on_conflict_do_nothing()
-    if returning is None:
-        await session.execute(statement)
-        return []
-    result = await session.execute(statement.returning(returning))
-    return list(result.scalars().all())
+    statement = module.insert(table).on_conflict_do_nothing()
+    return statement if returning is None else statement.returning(returning)

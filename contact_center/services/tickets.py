@@ -44,6 +44,7 @@ from contact_center.persistence.models import (
 )
 from contact_center.services import escalation
 from contact_center.services.dependencia_directory import DependenciaRef, filing_dependencia
+from contact_center.services.officials_cache import active_officials
 from contact_center.services.ticket_chain import (
     advance,
     batch_event,
@@ -155,7 +156,7 @@ async def file_ticket_row(
     deadline = clock.deadline(new.pqrd_type, filed_at)
     # Read before the radicado: its row lock is held until commit, so every filing waits on
     # what comes after `insert_numbered_ticket`; only writes follow it.
-    officials = await _dependencia_officials(uow, dependencia.id)
+    officials = set(await active_officials(uow, dependencia.id))
     code = new_access_code()
     ticket = Ticket(
         pqrd_type=new.pqrd_type.value,

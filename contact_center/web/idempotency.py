@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 
 from contact_center.domain.errors import Conflict, DomainError, InvalidInput
@@ -183,13 +183,17 @@ def _check_same(stored: IdempotencyRecord, request_hash: str) -> None:
         )
 
 
+# A Core UPDATE (the claimed row is not in the session to be changed in place), built once.
+_STORE_ANSWER = (
+    update(_TABLE)
+    .where(_TABLE.c.scope == bindparam("b_scope"), _TABLE.c.key == bindparam("b_key"))
+    .values(status=bindparam("b_status"), body=bindparam("b_body"))
+)
+
+
 async def _store(uow: UnitOfWork, claim: Claim, status: int, payload: bytes) -> None:
-    # A Core UPDATE: the claimed row is usually no longer in the session to be changed in place.
-    await uow.session.execute(
-        update(_TABLE)
-        .where(_TABLE.c.scope == claim.scope, _TABLE.c.key == claim.key)
-        .values(status=status, body=payload)
-    )
+    params = {"b_scope": claim.scope, "b_key": claim.key, "b_status": status, "b_body": payload}
+    await uow.session.execute(_STORE_ANSWER, params)
 
 
 def _check_done(stored: IdempotencyRecord) -> None:
