@@ -5,8 +5,9 @@
     contact-center calendar terms list | set TYPE DAYS | reset TYPE
     contact-center calendar settings show | set KEY VALUE
 
-Errors print the Spanish message and its code on stderr and exit with 1; `verify-chain` exits
-with 1 when a chain is broken.
+Errors (an unknown radicado, a bad value) print the Spanish message and its code on stderr and
+exit with 1; `verify-chain` also exits with 1 when a chain is broken, saying which event on stdout.
+Usage errors (a missing or unknown argument) are argparse's: exit 2.
 """
 
 from __future__ import annotations
@@ -201,9 +202,9 @@ def _verify_chain(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         report: ChainReport = run_in_uow(settings, action)
-    except DomainError as exc:
+    except DomainError as exc:  # unknown or malformed radicado: an error like the other subcommands'
         print(f"contact-center: {exc.message} ({exc.code})", file=sys.stderr)
-        return 2
+        return 1
     for broken in report.broken:
         print(
             f"CADENA ROTA radicado {broken.radicado}: el evento {broken.seq} (id {broken.event_id}) "

@@ -104,6 +104,9 @@ async def test_verify_chain_of_an_unknown_radicado_explains_itself(
     backend: str, client: TestClient[Any, Any], database_url: str, tmp_path: Path
 ) -> None:
     result = await verify_chain(database_url, tmp_path, "2026999999")
-    assert result.returncode == 2 and "ticket_not_found" in result.stderr
+    assert result.returncode == 1 and "ticket_not_found" in result.stderr
     result = await verify_chain(database_url, tmp_path, "abc")
-    assert result.returncode == 2 and "invalid_radicado" in result.stderr
+    assert result.returncode == 1 and "invalid_radicado" in result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
+    usage = await verify_chain(database_url, tmp_path)  # neither a radicado nor --all
+    assert usage.returncode == 2 and "usage:" in usage.stderr
