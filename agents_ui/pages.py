@@ -13,6 +13,7 @@ from aiohttp import web
 
 from contact_center.domain.privacy import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
 from contact_center.services.chat import TOPICS
+from contact_center.web.keys import SETTINGS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -34,19 +35,26 @@ _env = jinja2.Environment(
 routes = web.RouteTableDef()
 
 
-def render(template: str, **context: object) -> web.Response:
+def render(template: str, csp: str = CSP, **context: object) -> web.Response:
     body = _env.get_template(template).render(**context)
     return web.Response(
         text=body,
         content_type="text/html",
-        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"},
+        headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff"},
     )
+
+
+def framable_by(origins: list[str]) -> str:
+    """CSP letting these other sites frame the page too (ALLOWED_ORIGINS, validated as bare origins)."""
+    return CSP.replace("frame-ancestors 'self'", " ".join(["frame-ancestors 'self'", *origins]))
 
 
 @routes.get("/portal/chat")
 async def chat_page(request: web.Request) -> web.Response:
+    # The only page the widget frames on the city portal; the console and dashboard stay 'self'.
     return render(
         "chat.html",
+        csp=framable_by(request.app[SETTINGS].embedding_origins()),
         topics=TOPICS,
         notice=PRIVACY_NOTICE,
         notice_version=PRIVACY_NOTICE_VERSION,
