@@ -5,7 +5,12 @@ Idempotency-Key from N concurrent aiohttp clients; the baseline is N asyncpg con
 single-row INSERT transactions for the same time. Targets: PostgreSQL filing rate >= half the raw
 rate with p99 < 200 ms; SQLite >= 150 filings/s.
 
-    .venv/bin/python -m bench.bench_filing [--quick] [--clients 32] [--seconds 10]
+`--processes P` (P > 1) also measures PostgreSQL with P `contact-center serve` processes on one
+database, the clients spread over them in turn (what a load balancer in front of several web
+processes does); the one-process figures (`pg_*`) are always measured too, the P-process ones are
+`pgN_*` and `pgN_ratio_to_raw`.
+
+    .venv/bin/python -m bench.bench_filing [--quick] [--clients 32] [--seconds 10] [--processes 2]
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 from contact_center.persistence import migrate
 from tests.support import services
@@ -61,15 +66,18 @@ async def _client(http: aiohttp.ClientSession, url: str, until: float, latencies
     return errors
 
 
-async def load(base_url: str, clients: int, seconds: float) -> dict[str, float]:
+async def load(base_urls: Sequence[str], clients: int, seconds: float) -> dict[str, float]:
+    """`clients` concurrent filers for `seconds`, client i on server i mod len(base_urls)."""
     latencies: list[float] = []
+    urls = [f"{base}/api/v1/pqrd" for base in base_urls]
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector) as http:
-        await _client(http, f"{base_url}/api/v1/pqrd", time.perf_counter() + 0.5, [])  # warm up
+        for url in urls:
+            await _client(http, url, time.perf_counter() + 0.5, [])  # warm up
         started = time.perf_counter()
         until = started + seconds
-        url = f"{base_url}/api/v1/pqrd"
-        errors = sum(await asyncio.gather(*(_client(http, url, until, latencies) for _ in range(clients))))
+        filers = (_client(http, urls[i % len(urls)], until, latencies) for i in range(clients))
+        errors = sum(await asyncio.gather(*filers))
         elapsed = time.perf_counter() - started
     return {
         "per_s": len(latencies) / elapsed,
@@ -111,25 +119,52 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measured(server: ServerProcess, clients: int, seconds: float) -> dict[str, float]:
-    """`load` on a served app, with the server process's CPU time per filing: on a shared machine
+def servers_cpu(servers: Sequence[ServerProcess]) -> float:
+    return sum(cpu_seconds(server.proc.pid) for server in servers if server.proc is not None)
+
+
+async def measured(servers: Sequence[ServerProcess], clients: int, seconds: float) -> dict[str, float]:
+    """`load` on served apps, with the server processes' CPU time per filing: on a shared machine
     the wall-clock rate follows the load of others, the CPU cost per filing does not."""
-    assert server.proc is not None
-    before = cpu_seconds(server.proc.pid)
-    figures = await load(server.url, clients, seconds)
-    cpu = cpu_seconds(server.proc.pid) - before
+    before = servers_cpu(servers)
+    figures = await load([server.url for server in servers], clients, seconds)
+    cpu = servers_cpu(servers) - before
     return {**figures, "server_cpu_ms": 1000 * cpu / max(1.0, figures["count"])}
 
 
-def served(env: dict[str, str], log: Path) -> ServerProcess:
-    server = ServerProcess(env, log_path=log)
-    result = server.run_cli("seed-demo")
+def served(env: dict[str, str], log: Path, processes: int = 1) -> list[ServerProcess]:
+    """Seed the database, then start `processes` web processes on it (each on its own port)."""
+    first = ServerProcess(env, log_path=log)
+    result = first.run_cli("seed-demo")
     if result.returncode != 0:
         raise RuntimeError(result.stderr)
-    return server.start()
+    servers = [first]
+    servers.extend(ServerProcess(env, log_path=log) for _ in range(processes - 1))
+    try:
+        for server in servers:
+            server.start()
+    except Exception:
+        stop(servers)
+        raise
+    return servers
 
 
-async def bench_postgres(clients: int, seconds: float, work: Path) -> dict[str, float]:
+def stop(servers: Sequence[ServerProcess]) -> None:
+    for server in servers:
+        server.stop()
+
+
+async def measured_on(
+    env: dict[str, str], log: Path, processes: int, clients: int, seconds: float
+) -> dict[str, float]:
+    servers = await asyncio.to_thread(served, env, log, processes)
+    try:
+        return await measured(servers, clients, seconds)
+    finally:
+        stop(servers)
+
+
+async def bench_postgres(clients: int, seconds: float, work: Path, processes: int) -> dict[str, float]:
     name = services.unique_name("p195_bench")
     dsn = await services.create_database(name)
     try:
@@ -140,36 +175,35 @@ async def bench_postgres(clients: int, seconds: float, work: Path) -> dict[str, 
             "DATA_DIR": str(work / "pg"),
             "LOG_LEVEL": "WARNING",
         }
-        server = await asyncio.to_thread(served, env, work / "pg.log")
-        try:
-            filing = await measured(server, clients, seconds)
-        finally:
-            server.stop()
-        raw = await raw_inserts(dsn, clients, seconds)
+        filing = await measured_on(env, work / "pg.log", 1, clients, seconds)
+        figures = {f"pg_{k}": v for k, v in filing.items()}
+        if processes > 1:
+            several = await measured_on(env, work / "pg.log", processes, clients, seconds)
+            figures.update({f"pgN_{k}": v for k, v in several.items()})
+        figures["pg_raw_inserts_per_s"] = await raw_inserts(dsn, clients, seconds)
     finally:
         await services.drop_database(name)
-    return {**{f"pg_{k}": v for k, v in filing.items()}, "pg_raw_inserts_per_s": raw}
+    return figures
 
 
 async def bench_sqlite(clients: int, seconds: float, work: Path) -> dict[str, float]:
     env = {"DATABASE_URL": "", "DATA_DIR": str(work / "sqlite"), "LOG_LEVEL": "WARNING"}
-    server = await asyncio.to_thread(served, env, work / "sqlite.log")
-    try:
-        filing = await measured(server, clients, seconds)
-    finally:
-        server.stop()
+    filing = await measured_on(env, work / "sqlite.log", 1, clients, seconds)
     return {f"sqlite_{k}": v for k, v in filing.items()}
 
 
-async def run(clients: int, seconds: float) -> dict[str, float]:
+async def run(clients: int, seconds: float, processes: int = 1) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench_filing_") as tmp:
         work = Path(tmp)
         figures = {
-            **await bench_postgres(clients, seconds, work),
+            **await bench_postgres(clients, seconds, work, processes),
             **await bench_sqlite(clients, seconds, work),
         }
     figures["pg_ratio_to_raw"] = figures["pg_per_s"] / figures["pg_raw_inserts_per_s"]
+    if processes > 1:
+        figures["pgN_ratio_to_raw"] = figures["pgN_per_s"] / figures["pg_raw_inserts_per_s"]
     figures["clients"] = clients
+    figures["processes"] = processes
     return figures
 
 
@@ -178,17 +212,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser.add_argument("--quick", action="store_true", help="tiny run for the test suite")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--processes", type=int, default=1, help="also measure PostgreSQL with this many web processes"
+    )
     args = parser.parse_args(argv)
     clients, seconds = (4, 1.0) if args.quick else (args.clients, args.seconds)
-    figures = asyncio.run(run(clients, seconds))
-    print(f"clients: {clients}, {seconds:.0f} s per measure")
-    print(
-        f"PostgreSQL: {figures['pg_per_s']:.0f} filings/s (p50 {figures['pg_p50_ms']:.0f} ms, "
-        f"p99 {figures['pg_p99_ms']:.0f} ms, {figures['pg_errors']:.0f} errors), "
-        f"server CPU {figures['pg_server_cpu_ms']:.1f} ms per filing"
-    )
+    processes = max(1, args.processes)
+    figures = asyncio.run(run(clients, seconds, processes))
+    print(f"clients: {clients}, {seconds:.0f} s per measure, load average {os.getloadavg()[0]:.2f}")
+    _print_postgres(figures, "pg", "1 web process")
+    if processes > 1:
+        _print_postgres(figures, "pgN", f"{processes} web processes")
     print(f"PostgreSQL raw asyncpg insert transactions: {figures['pg_raw_inserts_per_s']:.0f}/s")
-    print(f"ratio filing/raw: {figures['pg_ratio_to_raw']:.2f} (target >= 0.5)")
     print(
         f"SQLite: {figures['sqlite_per_s']:.0f} filings/s (p50 {figures['sqlite_p50_ms']:.0f} ms, "
         f"p99 {figures['sqlite_p99_ms']:.0f} ms, {figures['sqlite_errors']:.0f} errors), "
@@ -197,6 +232,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
     sys.stdout.flush()
     return figures
+
+
+def _print_postgres(figures: dict[str, float], key: str, label: str) -> None:
+    print(
+        f"PostgreSQL, {label}: {figures[f'{key}_per_s']:.0f} filings/s "
+        f"(p50 {figures[f'{key}_p50_ms']:.0f} ms, p99 {figures[f'{key}_p99_ms']:.0f} ms, "
+        f"{figures[f'{key}_errors']:.0f} errors), server CPU {figures[f'{key}_server_cpu_ms']:.1f} ms "
+        f"per filing; ratio to raw {figures[f'{key}_ratio_to_raw']:.3f} (target >= 0.5)"
+    )
 
 
 if __name__ == "__main__":
