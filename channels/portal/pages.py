@@ -27,6 +27,7 @@ from contact_center.services import intake
 from contact_center.services.attachments import MAX_FILE_BYTES, MAX_FILES
 from contact_center.services.uow import UnitOfWork
 from contact_center.web import idempotency
+from contact_center.web.client_address import client_address
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.multipart import read_form
 from contact_center.web.pqrd_support import attachment_store, limiter
@@ -176,7 +177,7 @@ async def submit_status(request: web.Request) -> web.Response:
         async with request.app[UOW]() as uow:
             secret = request.app[SETTINGS].signing_key()
             failures = limiter(request.app)
-            case = await lookup(uow, values["radicado"], code, secret, failures, request.remote or "-")
+            case = await lookup(uow, values["radicado"], code, secret, failures, client_address(request))
     except DomainError as exc:
         return render(request, "consulta.html", exc.status, values=values, error=exc.message, case=None)
     return render(request, "consulta.html", values=values, error=None, case=case)

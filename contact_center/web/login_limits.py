@@ -16,6 +16,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from contact_center.domain.errors import TooManyRequests, Unauthorized
+from contact_center.web.client_address import client_address
 from contact_center.web.keys import REDIS, SERVICES, SETTINGS
 from contact_center.web.ratelimit import FailureLimiter, MemoryLimiter, RedisLimiter
 
@@ -50,7 +51,7 @@ async def throttled(request: web.Request, realm: str, email: str, attempt: Calla
     by_account, by_client = _limiters(request.app)
     # Hashed: the counters' keys need not reveal who is being tried.
     account = [f"{realm}:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]]
-    client = [f"{realm}:{request.remote or '-'}"]
+    client = [f"{realm}:{client_address(request)}"]
     if await by_account.blocked(account) or await by_client.blocked(client):
         raise TooManyRequests(
             "Demasiados intentos fallidos de inicio de sesión. Intente de nuevo en 15 minutos.",

@@ -28,6 +28,7 @@ from contact_center.services.uow import UnitOfWork
 from contact_center.web import idempotency
 from contact_center.web.api import ApiRoutes
 from contact_center.web.auth import request_token, require_principal
+from contact_center.web.client_address import client_address
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.pqrd_support import attachment_store, filing_slots, limiter, read_multipart
 
@@ -176,7 +177,7 @@ async def file_pqrd(request: web.Request, body: PqrdIn | None = None) -> web.Res
 
 async def _open_with_code(request: web.Request, uow: UnitOfWork, radicado: str, code: str) -> Ticket:
     """The ticket if the code opens it; the same 404 otherwise, counted against client and radicado."""
-    keys = [f"ip:{request.remote}", f"rad:{radicado[:30]}"]
+    keys = [f"ip:{client_address(request)}", f"rad:{radicado[:30]}"]
     failures = limiter(request.app)
     if await failures.blocked(keys):
         raise TooManyRequests("Demasiados intentos fallidos. Intente de nuevo en 15 minutos.")
