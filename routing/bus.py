@@ -40,13 +40,15 @@ class PresenceHint:
     """An official's committed presence, handed to this process's engine with the wake-up so it
     can offer at once and read the official's row after the offer (off the latency path). Only
     a hint: the claim checks the locked row, and the engine re-reads the official in the same
-    pass."""
+    pass unless a claim already read them. A completion sends one too, with the channel of the
+    slot it `freed`."""
 
     official_id: int
     presence: str
     away_reason: str | None
     wrap_up_until: datetime | None
     idle_since: datetime
+    freed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,17 +76,38 @@ async def announce(
     item_ids, official_ids = sorted(set(items)), sorted(set(officials))
     if not (item_ids or official_ids or full):
         return
-    event = notices.changed(item_ids, official_ids, full=full)
-    inside = dict(event.payload, hints=tuple(hints), origin=origin)
-    uow.emit(Event(event.name, event.namespace, event.room, inside))
+    tell_this_process(uow, item_ids, official_ids, full=full, origin=origin, hints=hints)
     if uow.session.get_bind().dialect.name == "postgresql":
-        payload = dict(event.payload, origin=origin)
-        if len(item_ids) + len(official_ids) > _MAX_IDS:
-            payload = {"items": [], "officials": [], "full": True, "origin": origin}
         await uow.session.execute(
             text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": CHANNEL, "payload": json.dumps(payload, separators=(",", ":"))},
+            {"channel": CHANNEL, "payload": notify_payload(item_ids, official_ids, full=full, origin=origin)},
         )
+
+
+def tell_this_process(
+    uow: UnitOfWork,
+    items: Sequence[int] = (),
+    officials: Sequence[int] = (),
+    *,
+    full: bool = False,
+    origin: str = "",
+    hints: Sequence[PresenceHint] = (),
+) -> None:
+    """The in-process half of `announce`: wake this process's engine after commit. A caller that
+    sends the NOTIFY inside its own statement (`notify_payload`, one round trip less) uses this."""
+    event = notices.changed(items, officials, full=full)
+    inside = dict(event.payload, hints=tuple(hints), origin=origin)
+    uow.emit(Event(event.name, event.namespace, event.room, inside))
+
+
+def notify_payload(
+    items: Sequence[int] = (), officials: Sequence[int] = (), *, full: bool = False, origin: str = ""
+) -> str:
+    """The `pg_notify` payload telling other processes which rows to re-read."""
+    payload = notices.changed(items, officials, full=full).payload | {"origin": origin}
+    if len(payload["items"]) + len(payload["officials"]) > _MAX_IDS:
+        payload = {"items": [], "officials": [], "full": True, "origin": origin}
+    return json.dumps(payload, separators=(",", ":"))
 
 
 def parse(payload: str | dict[str, Any]) -> Change:

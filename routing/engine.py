@@ -23,6 +23,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -31,7 +32,7 @@ from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
 from routing import bus, notices, reservations, tickets
 from routing.broadcasts import Broadcasts
-from routing.core import Offer, OfficialSnapshot, Presence, RoutingCore, StepFired, StepKind
+from routing.core import Channel, Offer, OfficialSnapshot, Presence, RoutingCore, StepFired, StepKind
 from routing.core.records import ItemStatus
 from routing.persistence import Setup, item_states, load_setup, official_snapshots, snapshot_of
 
@@ -66,6 +67,7 @@ class RoutingEngine:
         self._items: set[int] = set()
         self._officials: set[int] = set()
         self._hints: dict[int, bus.PresenceHint] = {}
+        self._claimed: set[int] = set()  # officials a claim of this pass read (locked, fresh)
         self._full = True
         self._next_resync: datetime | None = None
         self._next_expiry: datetime | None = None
@@ -104,8 +106,11 @@ class RoutingEngine:
         if change.origin == self._echo:
             return
         self._items.update(change.items)
-        self._officials.update(change.officials)
-        self._hints.update((h.official_id, h) for h in change.hints)
+        # A hinted official is taken as told (`_apply_hints`), not re-read before the offers.
+        hinted = {h.official_id for h in change.hints}
+        self._officials.update(o for o in change.officials if o not in hinted)
+        for hint in change.hints:
+            self._hints[hint.official_id] = _merged(self._hints.get(hint.official_id), hint)
         self._full = self._full or change.full
         self._wake.set()
 
@@ -134,11 +139,13 @@ class RoutingEngine:
                 await self._refresh()
             await self._expire(now)
             await self._fire_steps(now)
+            self._claimed.clear()
             made = await self._offer_rounds()
-            if hinted:
-                # The hinted officials' rows, read after their offers went out; anything the
-                # hint missed (a capacity or skill change) is offered now.
-                await self._reread([], hinted)
+            unread = [o for o in hinted if o not in self._claimed]
+            if unread:
+                # Hinted officials no claim read (nothing was offered to them): their rows, read
+                # after the offers went out; anything the hint missed is offered now.
+                await self._reread([], unread)
                 made += await self._offer_rounds()
             self.broadcasts.mark()  # a change woke this pass: statistics moved (sent coalesced)
             self._schedule(now)
@@ -154,19 +161,22 @@ class RoutingEngine:
         for official_id, hint in sorted(hints.items()):
             record = core.officials.get(str(official_id))
             if record is None:
-                continue  # unknown here: the normal re-read before the offers brings them
+                self._officials.add(official_id)  # unknown here: read before the offers
+                continue
+            load = {ch: record.load[ch] - record.offered[ch] for ch in record.load}
+            for channel in map(Channel, hint.freed):
+                load[channel] = max(0, load.get(channel, 0) - 1)
             snapshot = OfficialSnapshot(
                 official_id=record.official_id,
                 skills=dict(record.skills),
                 capacity=dict(record.capacity),
-                load={ch: record.load[ch] - record.offered[ch] for ch in record.load},
+                load=load,
                 presence=Presence(hint.presence),
                 away_reason=hint.away_reason,
                 wrap_up_until=hint.wrap_up_until,
                 idle_since=hint.idle_since,
             )
             core.official_changed(snapshot, now)
-            self._officials.discard(official_id)
             applied.append(official_id)
         return applied
 
@@ -288,6 +298,7 @@ class RoutingEngine:
         in a claim; an admin change announces the official and is re-read)."""
         core = self.core
         assert core is not None
+        self._claimed.update(claim.officials)
         for official_id in sorted(official_ids):
             fresh = claim.officials.get(official_id)
             record = core.officials.get(str(official_id))
@@ -353,6 +364,13 @@ class RoutingEngine:
         delay = max(0.0, (min(candidates) - now).total_seconds())
         with contextlib.suppress(RuntimeError):  # no running loop: a test driving passes by hand
             self._timer = asyncio.get_running_loop().call_later(delay, self._wake.set)
+
+
+def _merged(earlier: bus.PresenceHint | None, later: bus.PresenceHint) -> bus.PresenceHint:
+    """Two hints for one official before a pass: the later state, with every slot both freed."""
+    if earlier is None or not earlier.freed:
+        return later
+    return replace(later, freed=earlier.freed + later.freed)
 
 
 async def _callback_due(uow: UnitOfWork, work_item_id: int, queue_code: str, now: datetime) -> None:

@@ -243,12 +243,23 @@ class RouterService:
         """The work is done: capacity is freed and, after live work, the official's wrap-up starts."""
         setup = await self.setup(uow)
         wrap_up = setup.tunables.wrap_up_seconds
-        # Announced before the official's row is locked (NOTIFY leaves only on commit): the lock
-        # is held one round trip less.
-        # The item itself is in no engine's core any more (cores hold waiting items only).
-        await bus.announce(uow, officials=[official_id], origin=self.origin)
-        if not await outcomes.complete_item(uow, work_item_id, official_id, wrap_up_code, wrap_up):
+        # Other processes hear of the official through the NOTIFY inside the completing statement;
+        # the item itself is in no engine's core any more (cores hold waiting items only).
+        notice = bus.notify_payload(officials=[official_id], origin=self.origin)
+        done = await outcomes.complete_item(uow, work_item_id, official_id, wrap_up_code, wrap_up, notice)
+        if done is None:
             raise Conflict("El trabajo no está asignado a este funcionario.", code="work_item_not_assigned")
+        # This process's engine takes the official's new state with the wake-up and offers at once.
+        idle_since = done.idle_since or uow.clock.now()
+        hint = bus.PresenceHint(
+            official_id,
+            done.presence,
+            done.away_reason,
+            done.wrap_up_until,
+            idle_since,
+            freed=(done.channel,),
+        )
+        bus.tell_this_process(uow, officials=[official_id], origin=self.origin, hints=[hint])
 
     async def transfer(
         self,
