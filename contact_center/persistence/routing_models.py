@@ -44,6 +44,7 @@ class WorkItem(Base):
         ),
         Index("ix_work_items_status_queue_id", "status", "queue_id"),
         Index("ix_work_items_official_id_status", "official_id", "status"),
+        Index("ix_work_items_assigned_at", "assigned_at"),  # today's answers (migration 0010a)
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -85,6 +86,7 @@ class RoutingOffer(Base):
         ),
         Index("ix_offers_status_expires_at", "status", "expires_at"),
         Index("ix_offers_official_id_decided_at", "official_id", "decided_at"),
+        Index("ix_offers_created_at", "created_at"),  # today's offers (migration 0010a)
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"), index=True)
