@@ -36,6 +36,14 @@ class SocketIONotifier:
         self._server = server
 
     async def publish(self, events: Sequence[Event]) -> None:
+        emit_many = getattr(getattr(self._server, "manager", None), "emit_many", None)
+        if emit_many is not None and len(events) > 1:
+            # Several processes: the events of one commit go to the others as one Redis message.
+            try:
+                await emit_many([(ev.name, ev.payload, ev.namespace, ev.room) for ev in events])
+            except Exception:
+                log.exception("notify_failed", extra={"events": len(events)})
+            return
         for ev in events:
             try:
                 await self._server.emit(  # type: ignore[attr-defined]

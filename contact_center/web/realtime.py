@@ -24,10 +24,61 @@ log = logging.getLogger(__name__)
 REDIS_POOL_SIZE = 500
 
 
+Emit = tuple[str, Any, str, str]  # event, data, namespace, room
+_BATCH = "emit_batch"  # a Redis message carrying several emits, in order
+_BATCH_MARKER = b'"emit_batch"'
+
+
+class BatchingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # socketio is untyped
+    """The Redis manager, plus `emit_many`: the events of one commit travel to the other processes
+    as one Redis message instead of one each (a chat batch of 20 messages: 1 publish, not 40)."""
+
+    async def emit_many(self, emits: list[Emit]) -> None:
+        messages = []
+        for event, data, namespace, room in emits:
+            message = {
+                "method": "emit",
+                "event": event,
+                "data": [data],
+                "binary": False,
+                "namespace": namespace,
+                "room": room,
+                "skip_sid": None,
+                "callback": None,
+                "host_id": self.host_id,
+            }
+            if not self.write_only:
+                await self._handle_emit(message)  # this process's clients, in order
+            messages.append(message)
+        await self._publish({"method": _BATCH, "messages": messages, "host_id": self.host_id})
+
+    async def _listen(self) -> Any:
+        """Each message of a batch, as if published alone (the base class dispatches them)."""
+        async for raw in super()._listen():
+            data = _decoded(raw, self.json)
+            if isinstance(data, dict) and data.get("method") == _BATCH:
+                for message in data.get("messages", ()):
+                    yield message
+            else:
+                yield raw
+
+
+def _decoded(raw: Any, codec: Any) -> Any:
+    """A batch, decoded; None for anything else (left to the base class as it came, so a plain
+    message is not decoded twice)."""
+    marker = _BATCH_MARKER if isinstance(raw, bytes) else _BATCH_MARKER.decode()
+    if not isinstance(raw, bytes | str) or marker not in raw:  # type: ignore[operator]
+        return None
+    try:
+        return codec.loads(raw)
+    except ValueError:
+        return None
+
+
 def create_server(settings: Settings, *, write_only: bool = False) -> socketio.AsyncServer:
     manager: socketio.AsyncManager | None = None
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(
+        manager = BatchingRedisManager(
             settings.redis_url,
             channel=f"{settings.redis_namespace}:socketio",
             write_only=write_only,
