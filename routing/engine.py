@@ -266,11 +266,11 @@ class RoutingEngine:
         channels = {int(o.item_id): o.channel.value for o in proposed}
         try:
             async with self.uow() as uow:
-                # Announced first: NOTIFY leaves only on commit, and the officials' row locks
-                # (taken next) are then held one round trip less.
+                # Other processes hear of the claim from a NOTIFY sent by the claiming statement
+                # itself (if it offered anything); this engine applies its claim below.
                 touched = [p.official_id for p in proposals]
-                await bus.announce(uow, items=channels, officials=touched, origin=self._echo)
-                claim = await reservations.claim_batch(uow, setup, proposals, channels)
+                notice = bus.notify_payload(list(channels), touched, origin=self._echo)
+                claim = await reservations.claim_batch(uow, setup, proposals, channels, notice)
                 await uow.commit()
         except Exception:
             # The offers are not made; the core's reservations must not outlive the failed claim.

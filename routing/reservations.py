@@ -20,15 +20,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import Table, and_, case, func, insert, literal, select, update
 
 from contact_center.domain.officials import Presence
 from contact_center.persistence.models import Official
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork
-from routing import notices
+from routing import bus, notices
 from routing.core import MISSED_OFFER_REASON
 from routing.persistence import SNAPSHOT_COLUMNS, OfficialFacts, Setup, official_facts
 
@@ -107,11 +107,16 @@ async def claim(
 
 
 async def claim_batch(
-    uow: UnitOfWork, setup: Setup, proposals: Sequence[Proposal], channels: dict[int, str]
+    uow: UnitOfWork,
+    setup: Setup,
+    proposals: Sequence[Proposal],
+    channels: dict[int, str],
+    notice: str | None = None,
 ) -> Claim:
-    """`claim`, also returning the locked officials' fresh state. Four statements whatever the
-    batch size: lock the officials, read their capacities and loads, claim the items, insert
-    the offers."""
+    """`claim`, also returning the locked officials' fresh state. Three statements whatever the
+    batch size on PostgreSQL: lock the officials, read their capacities and loads, then claim the
+    items and insert their offers in one (with `notice`, a `bus.notify_payload`, sent to the other
+    processes if anything was offered); four on SQLite."""
     now = uow.clock.now()
     ids = sorted({p.official_id for p in proposals})
     query = select(*SNAPSHOT_COLUMNS).where(Official.id.in_(ids)).order_by(Official.id).with_for_update()
@@ -126,7 +131,7 @@ async def claim_batch(
             continue
         slots[key] -= 1
         allowed[p.work_item_id] = p.official_id
-    made = await _offer(uow, setup, allowed, now) if allowed else []
+    made = await _offer(uow, setup, allowed, now, notice) if allowed else []
     for offer in made:
         load = facts.load[offer.official_id]
         load[channels[offer.work_item_id]] = load.get(channels[offer.work_item_id], 0) + 1
@@ -136,31 +141,81 @@ async def claim_batch(
     )
 
 
-async def _offer(uow: UnitOfWork, setup: Setup, allowed: dict[int, int], now: datetime) -> list[MadeOffer]:
-    rows = (
-        await uow.session.execute(
-            update(WorkItem)
-            .where(WorkItem.id.in_(list(allowed)), WorkItem.status == "waiting")
-            .values(
-                status="offered",
-                official_id=case(allowed, value=WorkItem.id),
-                offered_at=now,
-                updated_at=now,
-            )
-            .returning(
-                WorkItem.id,
-                WorkItem.kind,
-                WorkItem.channel,
-                WorkItem.queue_id,
-                WorkItem.conversation_id,
-                WorkItem.ticket_id,
-            )
-            .execution_options(synchronize_session=False)
+_ITEM_COLUMNS = ("id", "kind", "channel", "queue_id", "conversation_id", "ticket_id")
+
+
+async def _offer(
+    uow: UnitOfWork, setup: Setup, allowed: dict[int, int], now: datetime, notice: str | None
+) -> list[MadeOffer]:
+    expires_at = now + timedelta(seconds=setup.tunables.offer_timeout_seconds)
+    claimed = (
+        update(WorkItem)
+        .where(WorkItem.id.in_(list(allowed)), WorkItem.status == "waiting")
+        .values(
+            status="offered",
+            official_id=case(allowed, value=WorkItem.id),
+            offered_at=now,
+            updated_at=now,
         )
-    ).all()
+        .returning(*(getattr(WorkItem, c) for c in _ITEM_COLUMNS), WorkItem.official_id)
+        .execution_options(synchronize_session=False)
+    )
+    if uow.session.get_bind().dialect.name == "postgresql":
+        rows = await _claim_and_insert(uow, claimed, allowed, now, expires_at, notice)
+    else:
+        rows = await _claim_then_insert(uow, claimed, allowed, now, expires_at)
+    made = []
+    for r in rows:
+        item = {c: getattr(r, c) for c in _ITEM_COLUMNS}
+        queue_code = setup.queues[r.queue_id].code if r.queue_id in setup.queues else ""
+        uow.emit(notices.offer(r.offer_id, allowed[r.id], item, queue_code, expires_at))
+        made.append(MadeOffer(r.offer_id, r.id, allowed[r.id], r.queue_id))
+    return made
+
+
+async def _claim_and_insert(
+    uow: UnitOfWork,
+    claimed: Any,
+    allowed: dict[int, int],
+    now: datetime,
+    expires_at: datetime,
+    notice: str | None,
+) -> list[Any]:
+    """PostgreSQL: the items' conditional update and the offers' insert in one statement (a
+    data-modifying CTE feeding the insert), one round trip per batch."""
+    items = claimed.cte("claimed")
+    offers = cast(Table, RoutingOffer.__table__)
+    made = (
+        insert(offers)
+        .from_select(
+            ["work_item_id", "official_id", "queue_id", "channel", "status", "created_at", "expires_at"],
+            select(
+                items.c.id,
+                items.c.official_id,
+                items.c.queue_id,
+                items.c.channel,
+                literal("offered"),
+                literal(now, offers.c.created_at.type),
+                literal(expires_at, offers.c.expires_at.type),
+            ),
+        )
+        .returning(offers.c.id, offers.c.work_item_id)
+        .cte("made")
+    )
+    columns = [made.c.id.label("offer_id"), *(items.c[c] for c in _ITEM_COLUMNS)]
+    if notice is not None:
+        # Once per row, but PostgreSQL delivers identical notices of one transaction once.
+        columns.append(func.pg_notify(bus.CHANNEL, notice).label("notified"))
+    query = select(*columns).join_from(made, items, items.c.id == made.c.work_item_id)
+    return list((await uow.session.execute(query)).all())
+
+
+async def _claim_then_insert(
+    uow: UnitOfWork, claimed: Any, allowed: dict[int, int], now: datetime, expires_at: datetime
+) -> list[Any]:
+    rows = (await uow.session.execute(claimed)).all()
     if not rows:
         return []
-    expires_at = now + timedelta(seconds=setup.tunables.offer_timeout_seconds)
     offer_rows = [
         {
             "work_item_id": r.id,
@@ -177,13 +232,20 @@ async def _offer(uow: UnitOfWork, setup: Setup, allowed: dict[int, int], now: da
         insert(RoutingOffer).returning(RoutingOffer.id, RoutingOffer.work_item_id), offer_rows
     )
     offer_ids = {work_item_id: offer_id for offer_id, work_item_id in ids}
-    made = []
-    for r in rows:
-        item = dict(r._mapping)
-        queue_code = setup.queues[r.queue_id].code if r.queue_id in setup.queues else ""
-        uow.emit(notices.offer(offer_ids[r.id], allowed[r.id], item, queue_code, expires_at))
-        made.append(MadeOffer(offer_ids[r.id], r.id, allowed[r.id], r.queue_id))
-    return made
+    return [_WithOffer(offer_ids[r.id], *(getattr(r, c) for c in _ITEM_COLUMNS)) for r in rows]
+
+
+@dataclass(frozen=True)
+class _WithOffer:
+    """A claimed item's columns with its new offer's id (the PostgreSQL statement's row shape)."""
+
+    offer_id: int
+    id: int
+    kind: str
+    channel: str
+    queue_id: int
+    conversation_id: int | None
+    ticket_id: int | None
 
 
 async def requeue(uow: UnitOfWork, work_item_id: int, official_id: int) -> bool:

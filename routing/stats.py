@@ -20,12 +20,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from contact_center.domain.clock import BOGOTA
-from contact_center.persistence.models import Official
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork
 from routing.core import Presence
 from routing.core.config import compile_queue, meets
-from routing.persistence import Setup, official_loads, official_snapshots
+from routing.persistence import Setup, official_snapshots
 from routing.queue_hours import opening_now
 
 
@@ -139,17 +138,13 @@ def _empty_staff() -> dict[str, int]:
 
 async def _staff_states(uow: UnitOfWork, setup: Setup, now: datetime) -> dict[str, dict[str, int]]:
     """Officials who meet each queue's base requirement, by state."""
+    # The snapshots carry each official's held load and wrap-up end: two statements in all.
     snapshots = await official_snapshots(uow)
-    loads = await official_loads(uow)
-    wrap = {
-        o.id: o.wrap_up_until
-        for o in (await uow.session.scalars(select(Official).where(Official.wrap_up_until > now))).all()
-    }
     compiled = [compile_queue(q) for q in setup.config.queues]
     out: dict[str, dict[str, int]] = {q.queue_id: _empty_staff() for q in compiled}
     for snap in snapshots:
-        oid = int(snap.official_id)
-        state = _state(snap.presence, oid in wrap, sum(loads.get(oid, {}).values()))
+        in_wrap_up = snap.wrap_up_until is not None and snap.wrap_up_until > now
+        state = _state(snap.presence, in_wrap_up, sum(snap.load.values()))
         for queue in compiled:
             if meets(snap.skills, queue.stages[0]):
                 out[queue.queue_id][state] += 1
