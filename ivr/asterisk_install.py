@@ -52,7 +52,8 @@ async def asterisk_lifetime(app: web.Application) -> AsyncIterator[None]:
         await agi.start()
     ami, mirror, tasks = None, None, []
     if settings.ami_host:
-        mirror = AmiMirror(app[UOW], queue=app[VOICE_LINE].queue)
+        line = app[VOICE_LINE]
+        mirror = AmiMirror(app[UOW], queue=line.queue, callbacks=line.callbacks)
         user, secret = settings.ami_username or "", settings.ami_secret or ""
         config = AmiConfig(host=settings.ami_host, port=settings.ami_port, username=user, secret=secret)
         ami = AmiClient(config, on_reconnected=mirror.resync)

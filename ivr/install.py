@@ -18,8 +18,9 @@ from aiohttp import web
 from channels.twilio import webhooks as twilio_webhooks
 from contact_center.services.attachments import AttachmentStore
 from contact_center.services.calls import CallsService
-from contact_center.web.keys import SETTINGS, UOW
+from contact_center.web.keys import JOBS, SETTINGS, UOW
 from ivr.answers import HostAnswers
+from ivr.callback_retry import CallbackOutcomes, RetryPolicy, due_retries
 from ivr.callbacks import Dialer, dial_due_callbacks
 from ivr.control import CallControl
 from ivr.flow import DEFAULT_FLOWS_DIR, load_flows
@@ -91,7 +92,9 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
             base_url=settings.base_url,
             store=AttachmentStore(settings.data_dir / "attachments"),
         )
-        app[VOICE_LINE] = VoiceLine(IvrHost(flows, answers, queue), queue)
+        policy = RetryPolicy(settings.callback_max_attempts, settings.callback_retry_delay_seconds)
+        outcomes = CallbackOutcomes(policy, app.get(JOBS), queue)
+        app[VOICE_LINE] = VoiceLine(IvrHost(flows, answers, queue), queue, outcomes)
         app[CALLS] = CallsService(lambda provider: control_of(app, provider), lambda: _router(app))
         task = None
         if queue is not None:
@@ -118,8 +121,12 @@ def _first(factories: list[Callable[[web.Application], T | None]], app: web.Appl
 
 
 async def _dial_callbacks(app: web.Application, queue: CallQueue) -> None:
+    jobs, delay = app.get(JOBS), app[SETTINGS].callback_retry_delay_seconds
     while True:
         try:
+            if jobs is not None:  # unanswered callbacks whose delay has passed (their job re-checks)
+                async with app[UOW]() as uow:
+                    await due_retries(uow, jobs, delay)
             await dial_due_callbacks(app[UOW], queue, lambda provider: dialer_of(app, provider))
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.exception("ivr_callback_round_failed")

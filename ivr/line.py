@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from contact_center.services.calls import CallsService
+from ivr.callback_retry import CallbackOutcomes
 from ivr.host import IvrHost
 from ivr.queueing import CallQueue
 
@@ -15,6 +16,7 @@ from ivr.queueing import CallQueue
 class VoiceLine:
     host: IvrHost
     queue: CallQueue | None
+    callbacks: CallbackOutcomes | None = None  # retries of unanswered callbacks (ivr.callback_retry)
 
 
 VOICE_LINE = web.AppKey("voice_line", VoiceLine)

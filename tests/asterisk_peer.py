@@ -84,6 +84,9 @@ class Caller:
     wait: int = 0
 
 
+ANSWERED = 4  # OriginateResponse Reason of an answered call (Asterisk's AST_CONTROL_ANSWER)
+
+
 @dataclass
 class PeerState:
     members: dict[str, dict[str, Member]] = field(
@@ -111,6 +114,9 @@ class PeerState:
             },
         ]
     )
+
+    # OriginateResponse Reason of each Originate in turn (3 no answer, 5 busy); then 4, answered.
+    originate_reasons: list[int] = field(default_factory=list)
 
 
 class AmiPeer:
@@ -387,12 +393,13 @@ def _channel_action(state: PeerState, action: Mapping[str, str]) -> bytes:
 
 def _originate(state: PeerState, action: Mapping[str, str]) -> bytes:
     action_id = action.get("ActionID", "")
+    reason = state.originate_reasons.pop(0) if state.originate_reasons else ANSWERED
     result = _message(
         ("Event", "OriginateResponse"), ("Privilege", "call,all"), ("ActionID", action_id),
-        ("Response", "Success"), ("Channel", action.get("Channel", "")),
+        ("Response", "Success" if reason == ANSWERED else "Failure"), ("Channel", action.get("Channel", "")),
         ("Context", action.get("Context", "")), ("Exten", action.get("Exten", "")),
-        ("Reason", 4), ("Uniqueid", "1795476999.42"), ("CallerIDNum", "<unknown>"),
-        ("CallerIDName", "<unknown>"),
+        ("Reason", reason), ("Uniqueid", "1795476999.42" if reason == ANSWERED else "<null>"),
+        ("CallerIDNum", "<unknown>"), ("CallerIDName", "<unknown>"),
     )  # fmt: skip
     return _success(action_id, "Originate successfully queued") + result
 

@@ -44,12 +44,15 @@ from contact_center.persistence.models import CallEvent as CallEventRow
 from contact_center.persistence.models import Conversation
 from contact_center.persistence.voice_models import VoiceCallback, VoiceQueueStats
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from ivr.callback_retry import CallbackOutcomes
 from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)
 VOICE = "voice"
 TOPIC = "Línea 195 (asterisk)"
 _ENDED = frozenset({"closed", "abandoned"})
+# OriginateResponse `Reason` (Asterisk's AST_CONTROL_* codes) as Twilio would name the outcome.
+_ORIGINATE_REASONS = {0: "failed", 1: "failed", 3: "no-answer", 5: "busy", 8: "congestion"}
 
 
 @dataclass
@@ -77,6 +80,7 @@ class AmiMirror:
     uows: UnitOfWorkFactory
     batch_size: int = 500
     queue: CallQueue | None = None  # the router's work items, which mirror app_queue's decisions
+    callbacks: CallbackOutcomes | None = None  # an unanswered callback is retried or closed
     stats: MirrorStats = field(default_factory=MirrorStats)
     _pending: list[CallEvent] = field(default_factory=list)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -97,7 +101,7 @@ class AmiMirror:
             if not batch:
                 return
             async with self.uows() as uow:
-                await _apply(uow, batch, self.stats, self.queue)
+                await _apply(uow, batch, self.stats, self.queue, self.callbacks)
                 await uow.commit()
             self.stats.batches += 1
 
@@ -124,7 +128,11 @@ class AmiMirror:
 
 
 async def _apply(
-    uow: UnitOfWork, batch: list[CallEvent], stats: MirrorStats, queue: CallQueue | None = None
+    uow: UnitOfWork,
+    batch: list[CallEvent],
+    stats: MirrorStats,
+    queue: CallQueue | None = None,
+    callbacks: CallbackOutcomes | None = None,
 ) -> None:
     fresh = _unique(batch)
     calls, created = await _conversations(uow, fresh)
@@ -134,7 +142,7 @@ async def _apply(
     figures: dict[tuple[str, date], _Figures] = defaultdict(_Figures)
     for event in fresh:
         if isinstance(event, OriginateResult):
-            await _originated(uow, event)
+            await _originated(uow, event, callbacks)
             continue
         if not isinstance(event, ChannelEvent):
             continue
@@ -252,12 +260,20 @@ async def _add_figures(uow: UnitOfWork, figures: dict[tuple[str, date], _Figures
         row.talk_seconds += add.talk_seconds
 
 
-async def _originated(uow: UnitOfWork, event: OriginateResult) -> None:
+async def _originated(uow: UnitOfWork, event: OriginateResult, callbacks: CallbackOutcomes | None) -> None:
     callback = await uow.session.scalar(
-        select(VoiceCallback).where(VoiceCallback.provider_ref == event.action_id)
+        select(VoiceCallback).where(VoiceCallback.provider_ref == event.action_id).with_for_update()
     )
-    if callback is not None and callback.status == "dialing":
-        callback.status = "done" if event.success else "failed"
+    if callback is None or callback.status != "dialing":
+        return
+    if event.success:
+        callback.status = "done"
+    elif callbacks is not None:
+        await callbacks.not_answered(
+            uow, callback, _ORIGINATE_REASONS.get(event.reason, f"reason-{event.reason}")
+        )
+    else:
+        callback.status = "failed"
 
 
 async def close_vanished_calls(uow: UnitOfWork, live: tuple[ChannelSnapshot, ...]) -> int:

@@ -3,8 +3,9 @@
     callback-connect?conversation=C&official=O   the citizen answered: dial the official who
                                                  accepted the callback's offer
     callback-status                              the outgoing call's status: when it ends, the
-                                                 official's work is done (or the citizen never
-                                                 answered: the callback failed)
+                                                 official's work is done; unanswered, the
+                                                 callback is retried later or closed
+                                                 (ivr/callback_retry.py)
 
 Both are signed like every Twilio webhook; the callback row must be `dialing` with this CallSid
 and official, so a forged or stale request connects nobody.
@@ -68,9 +69,13 @@ async def callback_status(request: web.Request, uow: UnitOfWork, line: VoiceLine
     key = f"callback-status:{callback.provider_ref}:{status}"
     if not await record_call_event(uow, call.id, f"callback_{status}"[:40], key, form) or status not in ENDED:
         return web.Response(status=204)
-    answered = status == "completed" and call.state == "active"
-    callback.status = "done" if answered else "failed"
-    call.state, call.ended_at = ("closed" if answered else "abandoned"), uow.clock.now()
+    if not (status == "completed" and call.state == "active"):  # no-answer, busy, failed...
+        if line.callbacks is not None:
+            await line.callbacks.not_answered(uow, callback, status)
+            return web.Response(status=204)
+        callback.status, call.state, call.ended_at = "failed", "abandoned", uow.clock.now()
+    else:
+        callback.status, call.state, call.ended_at = "done", "closed", uow.clock.now()
     if line.queue is not None:  # the official is free again (their wrap-up starts)
         await line.queue.finish(uow, call.id)
     return web.Response(status=204)
