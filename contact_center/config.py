@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     jobs: Literal["auto", "inline", "rq"] = "auto"
     jobs_retry_base_seconds: float = Field(default=2.0, ge=0)
     escalation_sweep_seconds: float = Field(default=60.0, gt=0)
+    # A failed e-mail or SMS is retried by the sweep with exponential backoff from this base, for
+    # this long after its first failure (contact_center.services.outbound_retry).
+    outbound_retry_base_seconds: float = Field(default=60.0, gt=0)
+    outbound_retry_max_hours: float = Field(default=48.0, gt=0)
     allowed_origins: str = ""
     trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed
     max_request_bytes: int = Field(default=60 * 1024 * 1024, ge=1024)

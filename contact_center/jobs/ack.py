@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from contact_center.jobs.port import JobContext
-from contact_center.services.mail import deliver
+from contact_center.services.notifications import deliver_job
 
 
 async def send_acknowledgement(ctx: JobContext, outbound_id: int | str) -> None:
-    """Deliver the `outbound_messages` row once; a failure is recorded there and raised for a retry."""
-    await deliver(ctx.uow, ctx.mailer, int(outbound_id))
+    """Deliver the `outbound_messages` row once; a failure is recorded there and the sweep retries it."""
+    await deliver_job(ctx, int(outbound_id))

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from contact_center.jobs.context import build_mailer
+from contact_center.jobs.context import build_mailer, warn_unconfigured_channels
 from contact_center.jobs.inline import InlineJobs
 from contact_center.jobs.port import JobContext, Jobs
 from contact_center.web.keys import CLOCK, JOBS, NOTIFIER, SETTINGS, UOW
@@ -44,6 +44,7 @@ def install_jobs(app: web.Application) -> None:
             mailer=build_mailer(settings),
         )
         inline.start(context)
+        warn_unconfigured_channels(settings)  # this process sends: say once what it cannot send
         sweeper = asyncio.get_running_loop().create_task(
             periodic_sweep(inline, settings.escalation_sweep_seconds), name="escalation-sweep"
         )

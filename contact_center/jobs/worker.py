@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from contact_center.config import Settings
+from contact_center.jobs.context import warn_unconfigured_channels
 from contact_center.jobs.install import SWEEP_JOB
 from contact_center.jobs.rq_jobs import QUEUE_NAMES, RqJobs, queue_name
 
@@ -39,6 +40,7 @@ def sweep_driver(jobs: RqJobs, interval: float, stop: threading.Event) -> None:
 def run_worker(settings: Settings) -> int:
     """Work the namespace's queues until stopped (SIGINT/SIGTERM)."""
     assert settings.redis_url is not None
+    warn_unconfigured_channels(settings)  # workers send the e-mail and SMS in RQ mode
     connection = Redis.from_url(settings.redis_url)
     queues = [Queue(queue_name(settings, n), connection=connection) for n in QUEUE_NAMES]
     stop = threading.Event()

@@ -1,7 +1,8 @@
 """Outbound messages (e-mail, SMS): what was sent to a citizen, when, and whether it went out.
 
 Each row is evidence: the acknowledgement of a PQRD is stored here with its full text before any
-attempt to send it, so a failed SMTP server leaves a `failed` row with the error to retry from.
+attempt to send it, so a failed SMTP server leaves a `retrying` row with the error, which the sweep
+tries again (contact_center.services.outbound).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class OutboundMessage(Base):
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    # pending | sending | sent | retrying | waiting (channel not configured) | failed (for good)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -32,3 +34,6 @@ class OutboundMessage(Base):
     # A sender's lease on the row while it sends (status `sending`); a crashed sender's row is
     # claimed again once it has passed (contact_center.services.outbound).
     claimed_until: Mapped[datetime | None]
+    # When the sweep may try a `retrying` row again, and after when a failure is final.
+    next_attempt_at: Mapped[datetime | None]
+    give_up_at: Mapped[datetime | None]

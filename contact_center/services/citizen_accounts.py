@@ -151,13 +151,10 @@ async def queue_verification_mail(uow: UnitOfWork, registered: Registered, base_
 
 async def send_verification_job(ctx: JobContext, outbound_id: int) -> None:
     """Job: send the stored verification e-mail once (a retry after success sends nothing)."""
-    if ctx.mailer is None:
-        # The embedded default has no SMTP: the message stays `pending` in outbound_messages.
-        log.warning(
-            "verification_mail_not_sent", extra={"outbound_id": outbound_id, "reason": "no SMTP_HOST"}
-        )
-        return
-    await mail.deliver(ctx.uow, ctx.mailer, int(outbound_id))
+    from contact_center.services.notifications import deliver_job
+
+    # Without SMTP_HOST the message is kept as `waiting` in outbound_messages (logged once there).
+    await deliver_job(ctx, int(outbound_id))
 
 
 async def verify_email(uow: UnitOfWork, token: str) -> CitizenAccount:

@@ -31,6 +31,7 @@ from contact_center.domain.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, 
 from contact_center.domain.legal_clock import LegalClock
 from contact_center.domain.officials import Role
 from contact_center.domain.tickets import TicketStatus
+from contact_center.jobs.context import configured_channels
 from contact_center.jobs.port import JobArg, JobContext, Jobs
 from contact_center.persistence.models import Dependencia, Official, Ticket, TicketEvent
 from contact_center.services.escalation_policy import load_policy, start_reschedule, unfinished_reschedule
@@ -280,13 +281,14 @@ def _official_mail(ticket: Ticket, point: EscalationPoint) -> tuple[str, str]:
 
 async def sweep_job(ctx: JobContext) -> None:
     """The periodic sweep (every minute): due rows become escalation jobs; outbound messages never
-    attempted or abandoned mid-send (their job lost with a process or Redis) get a delivery job
-    again; an unfinished rescheduling after a policy change is enqueued again."""
+    attempted or abandoned mid-send (their job lost with a process or Redis), due for another try
+    after a failure, or waiting for a channel configured now get a delivery job; an unfinished
+    rescheduling after a policy change is enqueued again."""
     async with ctx.uow() as uow:
         await sweep(uow, ctx.jobs)
-        pending = await redrivable(uow)
+        pending = await redrivable(uow, configured_channels(ctx.settings))
         revision = await unfinished_reschedule(uow)
-    await enqueue_all(ctx.jobs, [(DELIVER_JOB, (i,), f"msg:{i}") for i in pending])
+    await enqueue_all(ctx.jobs, [(DELIVER_JOB, (r.outbound_id,), r.job_id) for r in pending])
     if revision is not None:
         await start_reschedule(ctx.jobs, revision)
 

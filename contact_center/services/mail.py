@@ -2,8 +2,9 @@
 
 A message to a citizen is first stored as an `outbound_messages` row (`queue_message`, inside the
 transaction that decided to send it), then delivered outside any transaction (`deliver`), which
-records the outcome on that row: `sent` with the time, or `failed` with the attempts and the last
-error. So the record of what the city told a citizen never depends on the mail server being up.
+records the outcome on that row: `sent` with the time, or `retrying` (then `failed` once the
+retry horizon has passed) with the attempts and the last error. So the record of what the city
+told a citizen never depends on the mail server being up.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol
 import aiosmtplib
 
 from contact_center.persistence.outbound_models import OutboundMessage
+from contact_center.services.outbound_retry import RetryPolicy
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -78,14 +80,16 @@ async def queue_message(
     return row
 
 
-async def deliver(uows: UnitOfWorkFactory, mailer: Mailer | None, outbound_id: int) -> str:
+async def deliver(
+    uows: UnitOfWorkFactory, mailer: Mailer | None, outbound_id: int, policy: RetryPolicy | None = None
+) -> str:
     """Send a stored e-mail once and record the outcome; returns the message's status afterwards.
 
     Goes through the one delivery of every outbound message (`contact_center.services.outbound`),
-    which claims the row first, so two jobs for the same message send it once. Raises
-    `MailUnavailable` after recording a failure, so the job runner retries with backoff.
+    which claims the row first, so two jobs for the same message send it once. A failure is recorded
+    on the row (`retrying`, with its next attempt), which the periodic sweep retries.
     """
     from contact_center.services.outbound import Senders
     from contact_center.services.outbound import deliver as deliver_outbound
 
-    return await deliver_outbound(uows, Senders(mailer=mailer), outbound_id)
+    return await deliver_outbound(uows, Senders(mailer=mailer), outbound_id, policy=policy or RetryPolicy())

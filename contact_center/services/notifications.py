@@ -5,9 +5,9 @@ The messages are stored as `pending` rows inside the transaction that changed th
 outbox), so a notice exists exactly when the change does; delivery happens after commit, in a job
 per message (id f"msg:{outbound_id}") that goes through the one claim-first delivery
 (`contact_center.services.outbound`), and the periodic sweep re-drives rows still pending after a
-lost job. Which status changes reach the citizen is a setting (`notice_statuses`). An anonymous
-PQRD without contact data gets nothing sent: its answer is published on the status page
-(`tickets.public_answer`).
+lost job and failed ones when their next attempt is due. Which status changes reach the citizen
+is a setting (`notice_statuses`). An anonymous PQRD without contact data gets nothing sent: its
+answer is published on the status page (`tickets.public_answer`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy import select
 from contact_center.config import Settings
 from contact_center.domain.errors import InvalidInput
 from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
+from contact_center.jobs.context import retry_policy
 from contact_center.jobs.port import JobContext
 from contact_center.persistence.legal_models import LegalClockSetting
 from contact_center.persistence.models import CitizenIdentity, Ticket
@@ -193,11 +194,12 @@ def build_sms(settings: Settings) -> Any:
 
 
 async def deliver_job(ctx: JobContext, outbound_id: int) -> None:
-    """Deliver one outbound message (e-mail or SMS); a failure raises, so the runner retries."""
+    """Deliver one outbound message (e-mail or SMS); a failure is recorded on the row, which the
+    sweep hands to this job again when its next attempt is due."""
     async with ctx.uow() as uow:
         message = await uow.session.get(OutboundMessage, int(outbound_id))
         channel = message.channel if message is not None else None
     if channel is None:
         return
     senders = Senders(mailer=ctx.mailer, sms=build_sms(ctx.settings) if channel == "sms" else None)
-    await deliver(ctx.uow, senders, int(outbound_id))
+    await deliver(ctx.uow, senders, int(outbound_id), policy=retry_policy(ctx.settings))

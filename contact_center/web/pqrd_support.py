@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from contact_center.domain.errors import InvalidInput
 from contact_center.persistence.outbound_models import OutboundMessage
+from contact_center.services import outbound
 from contact_center.services.attachments import MAX_FILE_BYTES, Upload, check_count, too_large
 from contact_center.web.api import Handler, parse_model
 from contact_center.web.idempotency import idempotency_middleware
@@ -123,7 +124,7 @@ async def outbound_metrics(request: web.Request, handler: Handler) -> web.Stream
             for channel, status, count in rows:
                 counts[(channel, status)] = count
         for channel in ("email", "sms"):
-            for status in ("pending", "sent", "failed"):
+            for status in outbound.STATUSES:
                 gauge.labels(channel, status).set(counts[(channel, status)])
     return await handler(request)
 
@@ -137,7 +138,7 @@ def install_intake(app: web.Application) -> None:
     app[SERVICES][_STORE] = AttachmentStore(app[SETTINGS].data_dir / "attachments")
     app[SERVICES][_GAUGE] = Gauge(
         "outbound_messages",
-        "Messages to citizens by channel and delivery status (failed ones are retried)",
+        "Messages to citizens by channel and delivery status (retrying ones are retried; failed is final)",
         ["channel", "status"],
         registry=app[METRICS],
     )

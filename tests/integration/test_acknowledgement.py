@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -14,6 +15,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from contact_center.config import Settings
+from contact_center.domain.clock import FakeClock
 from contact_center.persistence.models import TicketEvent
 from contact_center.persistence.outbound_models import OutboundMessage
 from contact_center.services.seed import seed_demo
@@ -57,7 +59,7 @@ def start_smtp(smtp_port: int) -> Iterator[Callable[[], Inbox]]:
 async def mailing_client(
     make_client: AppFactory, make_settings: Callable[..., Settings], smtp_port: int
 ) -> TestClient[Any, Any]:
-    settings = make_settings(smtp_host="127.0.0.1", smtp_port=smtp_port, jobs_retry_base_seconds=0.3)
+    settings = make_settings(smtp_host="127.0.0.1", smtp_port=smtp_port, escalation_sweep_seconds=0.05)
     client = await make_client(settings)
     async with client.app[UOW]() as uow:
         await seed_demo(uow)
@@ -116,17 +118,19 @@ async def test_no_email_is_queued_when_the_citizen_did_not_ask_for_it(
 
 
 async def test_smtp_down_filing_succeeds_failure_is_visible_and_a_retry_sends_it(
-    mailing_client: TestClient[Any, Any], start_smtp: Callable[[], Inbox], backend: str
+    mailing_client: TestClient[Any, Any], start_smtp: Callable[[], Inbox], clock: FakeClock, backend: str
 ) -> None:
     resp = await mailing_client.post("/api/v1/pqrd", json=FILING)
     assert resp.status == 201
-    failed = await wait_for(mailing_client, "failed")
-    assert failed.last_error and failed.attempts >= 1
+    failed = await wait_for(mailing_client, "retrying")
+    assert failed.last_error and failed.attempts == 1
+    assert failed.next_attempt_at == clock.now() + timedelta(minutes=1)
     metrics = await (await mailing_client.get("/metrics")).text()
-    assert 'outbound_messages{channel="email",status="failed"} 1.0' in metrics
-    inbox = start_smtp()  # the server comes back; the job's backoff retry finds it
+    assert 'outbound_messages{channel="email",status="retrying"} 1.0' in metrics
+    inbox = start_smtp()  # the server comes back; the sweep retries once the backoff has passed
+    clock.advance(minutes=1)
     sent = await wait_for(mailing_client, "sent")
-    assert sent.attempts >= 2 and sent.last_error is None
+    assert sent.attempts == 2 and sent.last_error is None
     assert len(inbox.messages) == 1
     metrics = await (await mailing_client.get("/metrics")).text()
     assert 'outbound_messages{channel="email",status="sent"} 1.0' in metrics
