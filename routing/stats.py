@@ -43,7 +43,7 @@ class QueueStats:
     abandoned: int
     average_speed_of_answer_seconds: float | None
     open: bool = True  # within its business hours now (routing.hours)
-    next_open: datetime | None = None  # when closed: its next opening
+    next_open: str | None = None  # when closed: its next opening, ISO 8601 (JSON as it stands)
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -83,7 +83,7 @@ async def queue_stats(uow: UnitOfWork, setup: Setup) -> list[QueueStats]:
                 abandoned=len(abandoned.get(queue.id, [])),
                 average_speed_of_answer_seconds=round(sum(waits) / len(waits), 1) if waits else None,
                 open=hours.open,
-                next_open=hours.next_open,
+                next_open=hours.next_open.isoformat() if hours.next_open else None,
             )
         )
     return out
@@ -167,5 +167,4 @@ def stats_payload(figures: list[QueueStats]) -> dict[str, Any]:
 def _queue_json(q: QueueStats) -> dict[str, Any]:
     out = asdict(q)
     out.pop("extra")
-    out["next_open"] = q.next_open.isoformat() if q.next_open else None
     return out

@@ -35,6 +35,15 @@ function open(token) {
   socket.on("error", (e) => say(e.error ? e.error.message : "Error"));
 }
 
+// A queue's business hours now: open, or closed with its next opening in Bogotá's time.
+function hours(q) {
+  if (q.open == null) return "—";
+  if (q.open) return "Abierta";
+  if (!q.next_open) return "Cerrada";
+  const when = new Date(q.next_open).toLocaleString("es-CO", { timeZone: "America/Bogota", weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  return `Cerrada (abre ${when})`;
+}
+
 function render(d) {
   window.dashboardAges.push(Date.now() - new Date(d.generated_at).getTime());
   $("actualizado").textContent = `Actualizado: ${new Date(d.generated_at).toLocaleTimeString("es-CO")}`;
@@ -42,7 +51,7 @@ function render(d) {
   d.queues.forEach((q) => {
     const tr = el("tr"); tr.dataset.queue = q.code;
     const sl = q.service_level == null ? "—" : `${q.service_level} %`;
-    [q.name, String(q.waiting), String(q.longest_wait_seconds), sl].forEach((v, i) => tr.append(el("td", v, i === 1 ? "espera" : null)));
+    [q.name, String(q.waiting), String(q.longest_wait_seconds), sl, hours(q)].forEach((v, i) => tr.append(el("td", v, i === 1 ? "espera" : null)));
     colas.append(tr);
   });
   const fun = $("funcionarios"); fun.replaceChildren();

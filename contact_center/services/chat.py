@@ -182,9 +182,11 @@ def out_of_hours_notice(queue_name: str, opening: Opening, uow: UnitOfWork) -> s
 async def end_chat(uow: UnitOfWork, conversation_id: int, dispatcher: Dispatcher) -> str:
     """The citizen leaves: a waiting chat is abandoned, an attended one goes to wrap-up."""
     conversation = await _locked(uow, conversation_id)
-    if conversation.state not in LIVE_STATES:
+    if conversation.state not in _CLOSABLE:
         return conversation.state
-    if conversation.official_id is None:
+    if conversation.state == OUT_OF_HOURS:  # nothing was queued: there is nothing to abandon
+        conversation.state = "closed"
+    elif conversation.official_id is None:
         await dispatcher.abandon(uow, conversation.id)
         conversation.state = "abandoned"
     else:

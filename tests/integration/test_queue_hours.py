@@ -27,7 +27,7 @@ from tests.conftest import AppFactory, login
 from tests.integration.router_support import new_conversation, official_id, parts, presence
 from tests.integration.twilio_support import call_params, said, twiml
 from tests.support import chat_clients
-from tests.support.chat_clients import citizen
+from tests.support.chat_clients import Peer, citizen
 
 console = chat_clients.console
 ADMIN = "admin@demo.pasto.gov.co"
@@ -106,6 +106,14 @@ async def test_chat_into_a_closed_queue_says_when_it_opens_and_takes_a_pqrd(
     await peer.close()
 
 
+async def test_ending_an_out_of_hours_chat_closes_it(backend: str, console: TestClient[Any, Any]) -> None:
+    assert (await set_hours(console, "hacienda", AFTERNOON)).status == 200
+    peer, ack = await citizen(str(console.make_url("/")), topic="hacienda")
+    assert (await peer.call("end", {}))["state"] == "closed"
+    assert await _items(console, ack["conversation_id"]) == []
+    await peer.close()
+
+
 async def test_waiting_chats_are_served_after_closing_while_new_ones_are_refused(
     backend: str, console: TestClient[Any, Any], clock: FakeClock
 ) -> None:
@@ -165,6 +173,13 @@ async def test_stats_show_open_and_next_open_per_queue_with_holidays(
     assert (now["hacienda"]["open"], now["hacienda"]["next_open"]) == (False, "2026-11-23T14:00:00-05:00")
     assert (now["salud"]["open"], now["salud"]["next_open"]) == (True, None)
     assert (now["atencion_general"]["open"], now["atencion_general"]["next_open"]) == (True, None)
+    dashboard = await Peer("/supervisors").connect(
+        str(console.make_url("/")), {"token": await login(console, SUPERVISOR)}
+    )
+    snapshot = await dashboard.next("dashboard")
+    shown = {q["code"]: (q["open"], q["next_open"]) for q in snapshot["queues"]}
+    assert shown["hacienda"] == (False, "2026-11-23T14:00:00-05:00") and shown["salud"] == (True, None)
+    await dashboard.close()
     clock.set(datetime(2026, 12, 8, 15, 0, tzinfo=UTC))  # Tuesday 8 December, a holiday, 10:00 here
     holiday = await by_code()
     assert (holiday["hacienda"]["open"], holiday["hacienda"]["next_open"]) == (
