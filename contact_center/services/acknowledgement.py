@@ -4,7 +4,8 @@ Every filing gets one: its text (radicado, date and time of receipt in Bogotá, 
 legal due date) is kept with the ticket as a public ticket event. When the citizen accepted e-mail
 notification it is also stored as an `outbound_messages` row in the filing's transaction and sent
 afterwards by the job `contact_center.jobs.ack:send_acknowledgement`, so a mail server that is down
-never stops a filing; the row shows the failure and the job retries it.
+never stops a filing; the row shows the failure and the periodic sweep retries it (for up to
+OUTBOUND_RETRY_MAX_HOURS), or keeps it `waiting` while SMTP_HOST is not configured.
 
 The access code is never written into the message: only its HMAC is stored anywhere.
 """

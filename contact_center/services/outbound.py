@@ -6,8 +6,9 @@ delivery first *claims* the row with one conditional UPDATE:
 
     UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1,
            claimed_until = :now + :lease
-     WHERE id = :id AND status <> 'sent'
+     WHERE id = :id AND status IN ('pending', 'sending', 'retrying', 'waiting')
        AND (claimed_until IS NULL OR claimed_until < :now)
+       AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
 
 Only the delivery whose UPDATE changed the row sends; the others return at once. The outcome is
 recorded only by the claim's owner (the attempt number is the fencing token), which also clears
