@@ -6,8 +6,10 @@ The fake clock starts on Monday 23 November 2026, 10:00 in Bogotá (15:00 UTC).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +30,7 @@ from tests.integration.router_support import new_conversation, official_id, part
 from tests.integration.twilio_support import call_params, said, twiml
 from tests.support import chat_clients
 from tests.support.chat_clients import Peer, citizen
+from tests.support.server import ServerProcess
 
 console = chat_clients.console
 ADMIN = "admin@demo.pasto.gov.co"
@@ -220,3 +223,21 @@ async def test_ivr_checks_the_queue_hours_before_queueing_and_offers_a_verbal_pq
     assert action is not None
     root = await twiml(line, action.get("action", ""), call_params(Digits="1"))
     assert "Para una petición, marque 1" in said(root)  # the verbal PQRD menu
+
+
+def test_cli_sets_night_hours_open_on_holidays_and_refuses_a_slot_over_midnight(tmp_path: Path) -> None:
+    server = ServerProcess({"DATA_DIR": str(tmp_path / "var")})
+    assert server.run_cli("seed-demo").returncode == 0
+    made = server.run_cli(
+        "queues", "set", "emergencias", "--name", "Emergencias",
+        "--hours", "fri=22:00-24:00", "--hours", "sat=00:00-06:00", "--open-on-holidays",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    saved = json.loads(made.stdout)
+    assert saved["open_on_holidays"] is True
+    assert saved["business_hours"] == {"fri": [["22:00", "24:00"]], "sat": [["00:00", "06:00"]]}
+    bad = server.run_cli("queues", "set", "emergencias", "--name", "E", "--hours", "fri=22:00-02:00")
+    assert bad.returncode == 2 and "medianoche" in bad.stderr
+    listed = json.loads(server.run_cli("queues", "list").stdout)
+    kept = next(q for q in listed if q["code"] == "emergencias")
+    assert kept["business_hours"] == saved["business_hours"] and kept["open_on_holidays"] is True
