@@ -1,7 +1,7 @@
 """Benchmark of the web chat: citizen→official delivery latency, memory, and supervisor stats age.
 
     .venv/bin/python -m bench.bench_chat            # 1,000 chat clients, 500 messages/s, ~10 s each
-    .venv/bin/python -m bench.bench_chat --quick    # 20 clients, 40 messages/s, a few seconds
+    .venv/bin/python -m bench.bench_chat --quick    # 20 clients, 40 messages/s for 1 s
 
 Three set-ups measured in the same run, each a real server subprocess on a fresh PostgreSQL database:
 
@@ -38,8 +38,6 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import socketio
 
-ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "contact-center"
 PG_ADMIN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AGENT = "agente1@demo.pasto.gov.co"
@@ -111,8 +109,18 @@ class Server:
         self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         command = [a.replace("{port}", str(self.port)) for a in argv]
         self.proc = subprocess.Popen(
-            command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
+
+    def go(self) -> None:
+        """Let a server started with `--app-server wait` serve (the database is seeded)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.close()
 
     @property
     def url(self) -> str:
@@ -120,7 +128,7 @@ class Server:
 
     async def ready(self) -> Server:
         async with aiohttp.ClientSession() as http:
-            for _ in range(300):
+            for _ in range(600):
                 with suppress(aiohttp.ClientError):
                     async with http.get(f"{self.url}/health") as resp:
                         if resp.status == 200:
@@ -159,9 +167,8 @@ async def drop_database(name: str) -> None:
         await conn.close()
 
 
-def app_env(dsn: str, redis: bool, tag: str, *, seed: bool = True) -> dict[str, str]:
-    """The servers' environment; the schema and the demo city are created once (both are idempotent)."""
-    env = {
+def app_env(dsn: str, redis: bool, tag: str) -> dict[str, str]:
+    return {
         "DATABASE_URL": dsn,
         "SECRET_KEY": "bench-secret",
         "LOG_LEVEL": "WARNING",
@@ -169,14 +176,29 @@ def app_env(dsn: str, redis: bool, tag: str, *, seed: bool = True) -> dict[str, 
         "REDIS_URL": REDIS_URL if redis else "",
         "REDIS_NAMESPACE": f"bench-chat-{tag}-{os.getpid()}",
     }
-    if seed:  # both commands in one interpreter: one start-up instead of two
-        script = (
-            "from contact_center.cli import main; assert main(['db', 'upgrade']) == main(['seed-demo']) == 0"
-        )
-        subprocess.run(
-            [sys.executable, "-c", script], env={**os.environ, **env}, check=True, capture_output=True
-        )
-    return env
+
+
+def app_server(mode: str) -> None:
+    """`contact-center serve`, started early: the application is imported while the database is
+    being prepared. `seed`: create the schema and the demo city first (both idempotent), then
+    serve; `wait`: serve once told the database is ready (a line on stdin)."""
+    import contact_center.app  # noqa: F401  # the import is most of a server's start-up
+    from contact_center.cli import main
+
+    if mode == "seed":
+        assert main(["db", "upgrade"]) == main(["seed-demo"]) == 0
+    else:
+        sys.stdin.readline()
+    sys.exit(main(["serve"]))
+
+
+def app_servers(dsn: str) -> tuple[Server, list[Server]]:
+    """One server without Redis, which seeds the database, and two sharing Redis, which start
+    serving once it is seeded; all three import the application at the same time."""
+    argv = [sys.executable, "-m", "bench.bench_chat", "--app-server"]
+    one = Server([*argv, "seed"], app_env(dsn, redis=False, tag="1"))
+    two = [Server([*argv, "wait"], app_env(dsn, redis=True, tag="2")) for _ in range(2)]
+    return one, two
 
 
 # -- load -------------------------------------------------------------------------------------------
@@ -369,13 +391,12 @@ async def run_relay(server: Server, load: Load) -> dict[str, Any]:
 
 
 async def run_app(servers: list[Server], load: Load, dsn: str) -> dict[str, Any]:
-    for s in servers:
-        await s.ready()
+    await asyncio.gather(*(s.ready() for s in servers))
     citizen_url, official_url = servers[0].url, servers[-1].url
-    before = await stored(dsn)
-    await load.connect(citizen_url, start=True)
+    # Nothing is sent before `drive`: the count before, the login and the citizens' chats overlap.
+    before, token, _ = await asyncio.gather(stored(dsn), login(official_url), load.connect(citizen_url, True))
     await assign_all(dsn)
-    official = await connect(official_url, "/agents", {"token": await login(official_url)})
+    official = await connect(official_url, "/agents", {"token": token})
     watcher = StatsWatcher()
     supervisor = await watcher.connect(official_url)
     changes = asyncio.create_task(watcher.change_presence(supervisor))
@@ -443,24 +464,24 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
     name = f"p195_bench_chat_{os.getpid()}"
     dsn = await fresh_database(name)
     relay = Server([sys.executable, "-m", "bench.bench_chat", "--relay-port", "{port}"], {})
-    servers, load = [relay], Load(sizes)
+    one, two = app_servers(dsn)
+    servers, load = [relay, one, *two], Load(sizes)
     try:
-        plain, shared = app_env(dsn, redis=False, tag="1"), app_env(dsn, redis=True, tag="2", seed=False)
-        one = Server([str(CLI), "serve"], plain)
-        two = [Server([str(CLI), "serve"], shared) for _ in range(2)]
-        servers = [relay, one, *two]
-        result = {
+        result: dict[str, Any] = {
             "clients": sizes.clients,
             "target_rate": sizes.rate,
             "load_processes": sizes.processes,
             "relay": await run_relay(relay, load),
-            "one_process": await run_app([one], load, dsn),
-            "two_processes": await run_app(two, load, dsn),
         }
-    finally:
-        load.close()
-        stop_all(servers)
-        await drop_database(name)
+        await one.ready()  # seeded
+        for server in two:
+            server.go()
+        result["one_process"] = await run_app([one], load, dsn)
+        result["two_processes"] = await run_app(two, load, dsn)
+    finally:  # all three at once: the database is dropped WITH (FORCE)
+        await asyncio.gather(
+            asyncio.to_thread(load.close), asyncio.to_thread(stop_all, servers), drop_database(name)
+        )
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
@@ -493,12 +514,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="bench.bench_chat")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--relay-port", type=int, help=argparse.SUPPRESS)  # run as the bare relay
+    parser.add_argument("--app-server", choices=["seed", "wait"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.relay_port:
         relay_server(args.relay_port)
         return {}
+    if args.app_server:
+        app_server(args.app_server)
     quiet_clients()
-    sizes = Sizes(20, 40.0, 1.5, 2) if args.quick else Sizes(1000, 500.0, 10.0, 3)
+    sizes = Sizes(20, 40.0, 1.0, 1) if args.quick else Sizes(1000, 500.0, 10.0, 3)
     result = asyncio.run(bench(sizes))
     report(result)
     return result
