@@ -13,6 +13,7 @@ from typing import Any
 from contact_center import escalation_cli, import_cli, ticket_cli
 from contact_center.config import ConfigError, Settings, load_settings
 from contact_center.logs import configure_logging
+from contact_center.persistence import DatabaseNotReady
 from routing import cli as routing_cli
 
 log = logging.getLogger("contact_center.cli")
@@ -59,6 +60,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings.host = args.host
     if args.port:
         settings.port = args.port
+    # The embedded default (SQLite) upgrades itself as it starts: only a newer schema stops it.
+    _require_current_schema(settings, older_ok=settings.is_sqlite)
     run(settings)
     return 0
 
@@ -72,7 +75,15 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from contact_center.jobs.worker import run_worker
 
+    _require_current_schema(settings)
     return run_worker(settings)
+
+
+def _require_current_schema(settings: Settings, *, older_ok: bool = False) -> None:
+    """Raise `DatabaseNotReady` (one line for the operator) unless the schema is this code's."""
+    from contact_center.persistence import migrate
+
+    asyncio.run(migrate.require_heads(settings.effective_database_url, older_ok=older_ok))
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -100,7 +111,8 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_in_uow(settings: Settings, action: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-    """Run one service call in its own unit of work, with the schema upgraded first on SQLite."""
+    """Run one service call in its own unit of work, with the schema upgraded first on SQLite
+    (and refused with `DatabaseNotReady` when it is not at this code's migrations elsewhere)."""
     from contact_center.domain.clock import SystemClock
     from contact_center.persistence import migrate
     from contact_center.persistence.db import create_engine, session_factory
@@ -110,6 +122,7 @@ def run_in_uow(settings: Settings, action: Callable[..., Awaitable[Any]], *args:
     async def go() -> Any:
         if settings.is_sqlite:
             await migrate.upgrade_async(settings.effective_database_url)
+        await migrate.require_heads(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url, pool_size=2)
         try:
             factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), SystemClock())
@@ -135,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"contact-center: configuración no válida: {exc}", file=sys.stderr)
         return 2
+    except DatabaseNotReady as exc:
+        print(f"contact-center: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
