@@ -241,3 +241,30 @@ def test_cli_sets_night_hours_open_on_holidays_and_refuses_a_slot_over_midnight(
     listed = json.loads(server.run_cli("queues", "list").stdout)
     kept = next(q for q in listed if q["code"] == "emergencias")
     assert kept["business_hours"] == saved["business_hours"] and kept["open_on_holidays"] is True
+
+
+async def test_a_closure_day_recorded_by_the_administrator_closes_the_queue(
+    backend: str, console: TestClient[Any, Any], clock: FakeClock
+) -> None:
+    assert (await set_hours(console, "hacienda", MORNING)).status == 200
+    clock.set(datetime(2026, 11, 23, 18, 0, tzinfo=UTC))  # Monday 13:00 here: closed until tomorrow
+
+    async def hacienda_next_open() -> str:
+        sup = _bearer(await login(console, SUPERVISOR))
+        queues = (await (await console.get("/api/v1/stats/queues", headers=sup)).json())["queues"]
+        return str(next(q["next_open"] for q in queues if q["code"] == "hacienda"))
+
+    assert await hacienda_next_open() == "2026-11-24T07:00:00-05:00"
+    admin = _bearer(await login(console, ADMIN))
+    closure = {"day": "2026-11-24", "reason": "Carnaval (Decreto 0001)"}
+    assert (await console.post("/api/v1/admin/closures", json=closure, headers=admin)).status == 201
+    assert await hacienda_next_open() == "2026-11-25T07:00:00-05:00"
+    clock.set(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))  # Tuesday 10:00, the closure day
+    peer, ack = await citizen(str(console.make_url("/")), topic="hacienda")
+    assert ack["state"] == "out_of_hours" and "mañana a las 7:00 a. m." in ack["message"]
+    admin = _bearer(await login(console, ADMIN))
+    assert (await console.delete("/api/v1/admin/closures/2026-11-24", headers=admin)).status == 200
+    peer2, reopened = await citizen(str(console.make_url("/")), topic="hacienda")
+    assert reopened["state"] == "queued"
+    await peer.close()
+    await peer2.close()
