@@ -28,9 +28,9 @@ from contact_center.services.uow import UnitOfWork
 from routing import bus
 from routing.core import Channel, QueueConfig
 from routing.core.config import TimeStep
+from routing.hours import DAYS
 
 MAX_STEP_SECONDS = 86_400
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _END_OF_DAY = "24:00"  # a slot may run to midnight; a night shift is two slots (see routing.hours)
 _STRICT = ConfigDict(extra="forbid")
