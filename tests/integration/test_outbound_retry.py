@@ -1,29 +1,35 @@
-"""Outbound e-mail survives long outages: the sweep retries a failed acknowledgement with backoff for
-hours (fake time) until the SMTP server is back, gives up only after OUTBOUND_RETRY_MAX_HOURS, and a
-service without SMTP_HOST keeps the message waiting, quietly, until it is configured."""
+"""Outbound e-mail and SMS survive long outages: the sweep retries a failed acknowledgement or notice
+with backoff for hours (fake time) until the SMTP server or Twilio is back, gives up only after
+OUTBOUND_RETRY_MAX_HOURS, and a service without SMTP_HOST keeps the message waiting, quietly, until
+it is configured."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from contact_center.config import Settings
 from contact_center.domain.clock import FakeClock
+from contact_center.persistence.models import Ticket
 from contact_center.persistence.outbound_models import OutboundMessage
+from contact_center.services import ticket_actions
 from contact_center.services.seed import seed_demo
+from contact_center.services.tickets import Actor
 from contact_center.web.keys import UOW
 from tests.conftest import AppFactory
-from tests.integration.escalation_support import eventually
+from tests.integration.escalation_support import eventually, file_salud_ticket, official_id
+from tests.integration.test_notifications import PHONE, SID, _citizen
 from tests.integration.test_pqrd_api import FILING
 from tests.support.server import free_port
 
@@ -225,3 +231,77 @@ async def test_after_the_retry_horizon_the_message_is_failed_for_good_and_visibl
     clock.advance(days=1)
     await asyncio.sleep(0.5)
     assert inbox.messages == [] and (await the_message(client)).attempts == failed.attempts
+
+
+class FlakyTwilio:
+    """A stand-in for Twilio's Messages resource that answers 503 while `down`."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.accepted: list[dict[str, Any]] = []
+
+    async def create(self, request: web.Request) -> web.Response:
+        if self.down:
+            return web.json_response({"code": 20503, "message": "Service unavailable"}, status=503)
+        form = dict(await request.post())
+        self.accepted.append(form)
+        return web.json_response({"sid": f"SM{len(self.accepted):032d}", "status": "queued"}, status=201)
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[tuple[FlakyTwilio, str]]:
+    stand_in = FlakyTwilio()
+    app = web.Application()
+    app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", stand_in.create)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield stand_in, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_an_sms_notice_is_retried_through_a_twilio_outage_and_sent_once(
+    make_client: AppFactory,
+    make_settings: Callable[..., Settings],
+    twilio: tuple[FlakyTwilio, str],
+    clock: FakeClock,
+    logs: pytest.LogCaptureFixture,
+    backend: str,
+) -> None:
+    stand_in, api_base = twilio
+    settings = make_settings(
+        escalation_sweep_seconds=0.05,
+        twilio_account_sid=SID,
+        twilio_auth_token="test-token",
+        twilio_from_number="+15005550006",
+        twilio_api_base=api_base,
+    )
+    client = await serving(make_client, settings)
+    uows = client.app[UOW]
+    agent = await official_id(uows, "agente2@demo.pasto.gov.co")
+    ticket_id = await file_salud_ticket(uows, agent, citizen_id=await _citizen(uows), notify_by_email=False)
+    async with uows() as uow:
+        ticket = await uow.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        await ticket_actions.request_completion(
+            uow, ticket, Actor("official", agent), reason="Falta la fórmula."
+        )
+        await uow.commit()
+
+    for _ in range(12):  # two hours of Twilio answering 503
+        row = await settled(client, clock)
+        assert row.channel == "sms" and row.status == "retrying" and "503" in (row.last_error or "")
+        clock.advance(minutes=10)
+    stand_in.down = False
+    clock.advance(hours=1)
+
+    async def delivered() -> bool:
+        return (await the_message(client)).status == "sent"
+
+    await eventually(delivered, what="the SMS sent once Twilio is back")
+    clock.advance(hours=1)
+    await asyncio.sleep(0.5)
+    assert len(stand_in.accepted) == 1 and stand_in.accepted[0]["To"] == PHONE
+    sent = await the_message(client)
+    assert count(logs, "outbound_failed") == sent.attempts - 1 and count(logs, "job_retry") == 0
