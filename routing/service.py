@@ -19,6 +19,7 @@ from contact_center.domain.officials import Presence
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork
 from routing import bus, notices, outcomes, positions, queue_hours, reservations, stats
+from routing import presence as presence_rows
 from routing.persistence import LIVE, Setup, load_setup
 from routing.priority import effective_priority
 from routing.stats import QueueStats
@@ -168,26 +169,24 @@ class RouterService:
         """offline | available | away (with a reason) | busy. Leaving `available` withdraws the
         official's open offers (their items wait again at their place)."""
         presence = Presence(presence)
-        officials = await reservations.lock_officials(uow, [official_id])
-        official = officials.get(official_id)
-        if official is None or not official.active:
+        reason = (reason or None) if presence is Presence.AWAY else None
+        leaving = presence is not Presence.AVAILABLE
+        # Becoming available: the one statement also tells the other processes. Leaving: the
+        # items of withdrawn offers are only known after the change, so it is announced after.
+        notice = None if leaving else bus.notify_payload(officials=[official_id], origin=self.origin)
+        row = await presence_rows.change(uow, official_id, presence, reason, notice)
+        if row is None:
             raise NotFound("El funcionario no existe o está inactivo.", code="unknown_official")
-        now = uow.clock.now()
-        if presence is Presence.AVAILABLE and official.presence != Presence.AVAILABLE.value:
-            official.idle_since = max(now, official.wrap_up_until or now)
-        official.presence = presence.value
-        official.away_reason = (reason or None) if presence is Presence.AWAY else None
-        official.presence_since = now
         requeued: list[int] = []
-        if presence is not Presence.AVAILABLE:
+        if leaving:
             requeued = await reservations.revoke_outstanding(uow, official_id, "presence")
-        for event in notices.presence(official_id, presence.value, official.away_reason):
+        for event in notices.presence(official_id, row.presence, row.away_reason):
             uow.emit(event)
-        idle_since = official.idle_since or official.presence_since or official.created_at
-        hint = bus.PresenceHint(
-            official_id, official.presence, official.away_reason, official.wrap_up_until, idle_since
-        )
-        await bus.announce(uow, items=requeued, officials=[official_id], origin=self.origin, hints=[hint])
+        hint = bus.PresenceHint(official_id, row.presence, row.away_reason, row.wrap_up_until, row.idle_since)
+        if notice is not None and uow.session.get_bind().dialect.name == "postgresql":
+            bus.tell_this_process(uow, officials=[official_id], origin=self.origin, hints=[hint])
+        else:
+            await bus.announce(uow, items=requeued, officials=[official_id], origin=self.origin, hints=[hint])
 
     # Offers -----------------------------------------------------------------------------------
 

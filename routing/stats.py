@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from contact_center.domain.clock import BOGOTA
+from contact_center.persistence.models import Queue
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
 from contact_center.services.uow import UnitOfWork
 from routing.core import Presence
@@ -56,17 +57,15 @@ async def queue_stats(uow: UnitOfWork, setup: Setup) -> list[QueueStats]:
     now = uow.clock.now()
     today = start_of_day(now)
     waiting = await _waiting(uow)
-    answered, abandoned = await _today(uow, today)
+    daily = await _today(uow, setup, today)
     offers = await _offers(uow, today)
     staff = await _staff_states(uow, setup, now)
     out = []
     for queue in setup.queues.values():
         count, oldest = waiting.get(queue.id, (0, None))
-        waits = answered.get(queue.id, [])
+        day = daily.get(queue.id, _Daily())
         threshold = queue.sl_threshold_seconds
-        long_abandons = sum(1 for w in abandoned.get(queue.id, []) if w >= threshold)
-        handled = len(waits) + long_abandons
-        within = sum(1 for w in waits if w <= threshold)
+        handled = day.answered + day.long_abandons
         hours = await opening_now(uow, queue.hours)
         out.append(
             QueueStats(
@@ -76,12 +75,14 @@ async def queue_stats(uow: UnitOfWork, setup: Setup) -> list[QueueStats]:
                 waiting=count,
                 longest_wait_seconds=0.0 if oldest is None else max(0.0, (now - oldest).total_seconds()),
                 officials=staff.get(queue.code, _empty_staff()),
-                service_level=round(100.0 * within / handled, 1) if handled else None,
+                service_level=round(100.0 * day.within / handled, 1) if handled else None,
                 service_level_target={"threshold_seconds": threshold, "percent": queue.sl_target_percent},
                 offers={s: offers[(queue.id, s)] for s in ("accepted", "rejected", "timed_out", "revoked")},
-                answered=len(waits),
-                abandoned=len(abandoned.get(queue.id, [])),
-                average_speed_of_answer_seconds=round(sum(waits) / len(waits), 1) if waits else None,
+                answered=day.answered,
+                abandoned=day.abandoned,
+                average_speed_of_answer_seconds=(
+                    round(day.wait_sum / day.answered, 1) if day.answered else None
+                ),
                 open=hours.open,
                 next_open=hours.next_open.isoformat() if hours.next_open else None,
             )
@@ -101,8 +102,24 @@ async def _waiting(uow: UnitOfWork) -> dict[int, tuple[int, datetime | None]]:
     return out
 
 
-async def _today(uow: UnitOfWork, today: datetime) -> tuple[dict[int, list[float]], dict[int, list[float]]]:
-    answered: dict[int, list[float]] = defaultdict(list)
+@dataclass
+class _Daily:
+    """One queue's answers and abandons of the day, aggregated."""
+
+    answered: int = 0
+    within: int = 0  # answered within the queue's threshold
+    wait_sum: float = 0.0  # seconds, over the answered
+    abandoned: int = 0
+    long_abandons: int = 0  # abandoned after the threshold
+
+
+async def _today(uow: UnitOfWork, setup: Setup, today: datetime) -> dict[int, _Daily]:
+    """Counted by the database on PostgreSQL (a row per queue, however many items the day had:
+    engines send these figures every second); on SQLite the waits are summed here."""
+    if uow.session.get_bind().dialect.name == "postgresql":
+        return await _today_in_sql(uow, today)
+    daily: dict[int, _Daily] = defaultdict(_Daily)
+    thresholds = {q.id: q.sl_threshold_seconds for q in setup.queues.values()}
     rows = await uow.session.execute(
         select(WorkItem.queue_id, WorkItem.enqueued_at, WorkItem.assigned_at).where(
             WorkItem.assigned_at >= today
@@ -110,8 +127,11 @@ async def _today(uow: UnitOfWork, today: datetime) -> tuple[dict[int, list[float
     )
     for queue_id, enqueued_at, assigned_at in rows:
         assert assigned_at is not None  # the filter says so
-        answered[queue_id].append((assigned_at - enqueued_at).total_seconds())
-    abandoned: dict[int, list[float]] = defaultdict(list)
+        wait = (assigned_at - enqueued_at).total_seconds()
+        day = daily[queue_id]
+        day.answered += 1
+        day.wait_sum += wait
+        day.within += wait <= thresholds.get(queue_id, 0)
     rows = await uow.session.execute(
         select(WorkItem.queue_id, WorkItem.enqueued_at, WorkItem.ended_at).where(
             WorkItem.status == "abandoned", WorkItem.ended_at >= today
@@ -119,8 +139,35 @@ async def _today(uow: UnitOfWork, today: datetime) -> tuple[dict[int, list[float
     )
     for queue_id, enqueued_at, ended_at in rows:
         assert ended_at is not None
-        abandoned[queue_id].append((ended_at - enqueued_at).total_seconds())
-    return answered, abandoned
+        day = daily[queue_id]
+        day.abandoned += 1
+        day.long_abandons += (ended_at - enqueued_at).total_seconds() >= thresholds.get(queue_id, 0)
+    return daily
+
+
+async def _today_in_sql(uow: UnitOfWork, today: datetime) -> dict[int, _Daily]:
+    daily: dict[int, _Daily] = defaultdict(_Daily)
+    threshold = Queue.sl_threshold_seconds
+    wait = func.extract("epoch", WorkItem.assigned_at - WorkItem.enqueued_at)
+    answered = (
+        select(WorkItem.queue_id, func.count(), func.count().filter(wait <= threshold), func.sum(wait))
+        .join(Queue, Queue.id == WorkItem.queue_id)
+        .where(WorkItem.assigned_at >= today)
+        .group_by(WorkItem.queue_id)
+    )
+    for queue_id, count, within, wait_sum in await uow.session.execute(answered):
+        daily[queue_id] = _Daily(count, within, float(wait_sum or 0))
+    waited = func.extract("epoch", WorkItem.ended_at - WorkItem.enqueued_at)
+    abandoned = (
+        select(WorkItem.queue_id, func.count(), func.count().filter(waited >= threshold))
+        .join(Queue, Queue.id == WorkItem.queue_id)
+        .where(WorkItem.status == "abandoned", WorkItem.ended_at >= today)
+        .group_by(WorkItem.queue_id)
+    )
+    for queue_id, count, long_abandons in await uow.session.execute(abandoned):
+        daily[queue_id].abandoned = count
+        daily[queue_id].long_abandons = long_abandons
+    return daily
 
 
 async def _offers(uow: UnitOfWork, today: datetime) -> Counter[tuple[int, str]]:

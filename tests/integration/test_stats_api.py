@@ -48,6 +48,48 @@ async def test_queue_stats_count_waiting_offers_officials_and_service_level(
     assert answered != waiting
 
 
+async def test_service_level_counts_abandons_after_the_threshold_and_leaves_short_ones_out(
+    backend: str, seeded: TestClient[Any, Any], clock: FakeClock
+) -> None:
+    p = parts(seeded)
+    await p.reload()
+    sup = _bearer(await login(seeded, "supervisor@demo.pasto.gov.co"))
+    threshold = (await _general(seeded, sup))["service_level_target"]["threshold_seconds"]
+    async with p.uow() as uow:
+        agent = await official_id(uow, AGENT1)
+    await presence(p, agent, Presence.AVAILABLE)
+    await enqueue_chat(p, channel="voice")  # offered to the agent (one voice slot)
+    short, _ = await enqueue_chat(p, channel="voice")
+    late, _ = await enqueue_chat(p, channel="voice")
+    await p.engine.process()
+    clock.advance(seconds=2)
+    await _abandon(p, short)  # gave up before the threshold: left out of the service level
+    clock.advance(seconds=2)
+    offer = p.tap.named("offer")[0]
+    async with p.uow() as uow:
+        await p.router.accept(uow, offer["offer_id"], agent)  # answered after 4 s
+        await uow.commit()
+    clock.advance(seconds=threshold + 10)
+    await _abandon(p, late)  # gave up after the threshold: counts against it
+    queue = await _general(seeded, sup)
+    assert queue["answered"] == 1 and queue["abandoned"] == 2
+    assert queue["average_speed_of_answer_seconds"] == 4.0
+    assert queue["service_level"] == 50.0  # 1 within / (1 answered + 1 long abandon)
+
+
+async def _abandon(p: Any, conversation: int) -> None:
+    async with p.uow() as uow:
+        await p.router.abandon(uow, conversation)
+        await uow.commit()
+
+
+async def _general(client: TestClient[Any, Any], headers: dict[str, str]) -> dict[str, Any]:
+    resp = await client.get("/api/v1/stats/queues", headers=headers)
+    assert resp.status == 200
+    queue: dict[str, Any] = next(q for q in (await resp.json())["queues"] if q["code"] == "atencion_general")
+    return queue
+
+
 async def test_stats_refuse_agents_with_403_and_anonymous_with_401(seeded: TestClient[Any, Any]) -> None:
     agent = _bearer(await login(seeded, AGENT1))
     resp = await seeded.get("/api/v1/stats/queues", headers=agent)
