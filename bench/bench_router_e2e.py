@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -35,6 +36,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 
+from contact_center.app import GC_THRESHOLDS
 from contact_center.domain.clock import SystemClock
 from contact_center.domain.events import Event
 from contact_center.domain.officials import Presence
@@ -279,6 +281,11 @@ async def run(sizes: Sizes) -> dict[str, Any]:
         router = RouterService(engine.setup_for, engine.origin)
         officials = await _seed(uow_factory, sizes)
         await engine.start()
+        # The heap of start-up frozen and young collections spaced, as `contact-center serve` does
+        # once started (`contact_center.app._freeze_startup_heap`): the engine runs in that process.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         try:
             per_second = await _throughput(router, engine, uow_factory, sink, officials, sizes)
             while not sink.offers.empty():
