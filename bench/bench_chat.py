@@ -64,6 +64,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * (len(ordered) - 1) + 0.5))]
 
 
+def cpu_seconds(servers: list[Server]) -> float:
+    """User + system CPU the servers' processes used so far (what the machine's load cannot inflate
+    as it inflates latency)."""
+    ticks = 0
+    for server in servers:
+        fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -384,7 +394,9 @@ async def run_relay(server: Server, load: Load) -> dict[str, Any]:
     await server.ready()
     official = await connect(server.url, "/agents")
     await load.connect(server.url, start=False)
+    cpu = cpu_seconds([server])
     out = await drive(load, official)
+    out["cpu_ms_per_message"] = round((cpu_seconds([server]) - cpu) * 1000 / load.total, 3)
     out["rss_mb"] = round(rss_mb(server.proc.pid), 1)
     await asyncio.gather(load.disconnect(), official.disconnect())
     return out
@@ -400,7 +412,9 @@ async def run_app(servers: list[Server], load: Load, dsn: str) -> dict[str, Any]
     watcher = StatsWatcher()
     supervisor = await watcher.connect(official_url)
     changes = asyncio.create_task(watcher.change_presence(supervisor))
+    cpu = cpu_seconds(servers)
     out = await drive(load, official)
+    out["cpu_ms_per_message"] = round((cpu_seconds(servers) - cpu) * 1000 / load.total, 3)
     changes.cancel()
     await load.disconnect()
     out["stored"] = await stored(dsn) - before
@@ -476,6 +490,7 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         await one.ready()  # seeded
         for server in two:
             server.go()
+        await asyncio.gather(*(s.ready() for s in two))  # their start-up must not overlap a run
         result["one_process"] = await run_app([one], load, dsn)
         result["two_processes"] = await run_app(two, load, dsn)
     finally:  # all three at once: the database is dropped WITH (FORCE)
@@ -500,7 +515,8 @@ def report(result: dict[str, Any]) -> None:
         )
         print(
             f"  {key:14} sent {r['sent']}, delivered {r['delivered']}, "
-            f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, rate {r['rate']}/s, RSS {r['rss_mb']} MB{extra}"
+            f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, rate {r['rate']}/s, "
+            f"server CPU {r['cpu_ms_per_message']} ms/message, RSS {r['rss_mb']} MB{extra}"
         )
     relay_p99 = max(result["relay"]["p99_ms"], 1.0)
     print(
