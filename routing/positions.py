@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
@@ -38,10 +39,16 @@ def _ahead_of(row: WorkItem) -> object:
 
 
 async def eta_seconds(uow: UnitOfWork, queue_id: int, position: int) -> int | None:
+    answered = await uow.session.scalar(_answered_lately(uow, queue_id))
+    return _eta(position, answered)
+
+
+def _answered_lately(uow: UnitOfWork, queue_id: int) -> Any:
     since = uow.clock.now() - WINDOW
-    answered = await uow.session.scalar(
-        select(func.count()).where(WorkItem.queue_id == queue_id, WorkItem.assigned_at >= since)
-    )
+    return select(func.count()).where(WorkItem.queue_id == queue_id, WorkItem.assigned_at >= since)
+
+
+def _eta(position: int, answered: int | None) -> int | None:
     if not answered:
         return None
     return math.ceil(position * WINDOW.total_seconds() / answered)
@@ -53,24 +60,28 @@ async def of_conversation(uow: UnitOfWork, conversation_id: int) -> tuple[int, i
     )
     if row is None:
         return None
-    ahead = await uow.session.scalar(
-        select(func.count()).where(
-            WorkItem.queue_id == row.queue_id,
-            WorkItem.channel == row.channel,
-            WorkItem.status == "waiting",
-            _ahead_of(row),  # type: ignore[arg-type]
-        )
+    return await _place(uow, row)
+
+
+async def _place(uow: UnitOfWork, row: WorkItem) -> tuple[int, int | None]:
+    """The row's place in its line and its estimate, in one statement (two counts)."""
+    ahead = select(func.count()).where(
+        WorkItem.queue_id == row.queue_id,
+        WorkItem.channel == row.channel,
+        WorkItem.status == "waiting",
+        _ahead_of(row),  # type: ignore[arg-type]
     )
-    position = int(ahead or 0) + 1
-    return position, await eta_seconds(uow, row.queue_id, position)
+    answered = _answered_lately(uow, row.queue_id)
+    counts = (await uow.session.execute(select(ahead.scalar_subquery(), answered.scalar_subquery()))).one()
+    position = int(counts[0] or 0) + 1
+    return position, _eta(position, counts[1])
 
 
 async def push_one(uow: UnitOfWork, row: WorkItem) -> None:
+    """Tell a conversation just put in line its place (the row is at hand: not read again)."""
     if row.conversation_id is None:
         return
-    found = await of_conversation(uow, row.conversation_id)
-    if found is not None:
-        uow.emit(notices.queue_position(row.conversation_id, *found))
+    uow.emit(notices.queue_position(row.conversation_id, *await _place(uow, row)))
 
 
 async def push_queues(uow: UnitOfWork, queue_ids: Iterable[int]) -> None:

@@ -163,3 +163,26 @@ async def test_presence_away_withdraws_offers_and_available_routes_again(
     await p.engine.process()
     assert (await _item(p, work_item)).status == "offered"
     assert {"official_id": agent, "presence": "away", "reason": "almuerzo"} in p.tap.named("presence")
+
+
+async def test_a_conversation_put_in_line_hears_its_place_and_an_estimate_once_someone_was_answered(
+    backend: str, seeded: TestClient[Any, Any]
+) -> None:
+    p = parts(seeded)
+    await p.reload()
+    first, _ = await enqueue_chat(p, channel="voice")
+    second, _ = await enqueue_chat(p, channel="voice")
+    places = {e["conversation_id"]: (e["position"], e["eta_seconds"]) for e in p.tap.named("queue.position")}
+    assert places == {first: (1, None), second: (2, None)}  # nobody answered yet: no estimate
+    async with p.uow() as uow:
+        agent = await official_id(uow, AGENT1)
+    await presence(p, agent, Presence.AVAILABLE)  # one voice slot: takes the first
+    await p.engine.process()
+    offer = p.tap.named("offer")[0]
+    async with p.uow() as uow:
+        await p.router.accept(uow, offer["offer_id"], agent)
+        await uow.commit()
+    third, _ = await enqueue_chat(p, channel="voice")
+    heard = [e for e in p.tap.named("queue.position") if e["conversation_id"] == third]
+    # Second in line behind `second`; one answer in the last half hour: 2 x 1,800 s.
+    assert (heard[-1]["position"], heard[-1]["eta_seconds"]) == (2, 3600)
