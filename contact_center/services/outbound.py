@@ -37,7 +37,7 @@ from typing import Protocol
 from sqlalchemy import and_, or_, select, update
 
 from contact_center.persistence.outbound_models import OutboundMessage
-from contact_center.services.mail import PENDING, SENT, Mailer, MailUnavailable
+from contact_center.services.mail import FAILED, PENDING, SENT, Mailer, MailUnavailable
 from contact_center.services.outbound_retry import RETRYING, WAITING, RetryPolicy, after_failure
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -55,7 +55,7 @@ NOT_CONFIGURED = {
     "sms": "Twilio no está configurado: el SMS espera a que se configure y se reinicie el servicio.",
 }
 # Every status a row may have, for the /metrics gauge.
-STATUSES = (PENDING, SENDING, SENT, RETRYING, WAITING, "failed")
+STATUSES = (PENDING, SENDING, SENT, RETRYING, WAITING, FAILED)
 
 
 class SmsSender(Protocol):
