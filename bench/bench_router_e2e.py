@@ -14,6 +14,9 @@ A throw-away database is created (BENCH_PG_DSN, default the local PostgreSQL) an
   change); timed until the engine's offer event for them is published. Then they go away again.
 * baseline: single-row `UPDATE ... SET n = n + 1` transactions per second over one raw asyncpg
   connection: the price of one committed round trip on this machine.
+* CPU ms per assignment: this process's CPU time over the throughput phase divided by the items
+  (PostgreSQL's own CPU is not in it); with the 1-minute load average, to compare runs on a
+  shared machine.
 
 Targets: >= 500 assignments/s; p99 available -> offer <= 50 ms.
 """
@@ -196,7 +199,7 @@ async def _throughput(
     sink: OfferSink,
     officials: list[int],
     sizes: Sizes,
-) -> float:
+) -> Throughput:
     await _enqueue(router, uow_factory, sizes.items)
     done: list[int] = []
     finished = asyncio.Event()
@@ -204,13 +207,14 @@ async def _throughput(
         asyncio.create_task(_official_worker(router, uow_factory, sink, done, sizes.items, finished))
         for _ in range(sizes.workers)
     ]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for official in officials:
         async with uow_factory() as uow:
             await router.set_presence(uow, official, Presence.AVAILABLE)
             await uow.commit()
     await finished.wait()
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     for worker in workers:
         worker.cancel()
     await asyncio.gather(*workers, return_exceptions=True)
@@ -218,7 +222,15 @@ async def _throughput(
         async with uow_factory() as uow:
             await router.set_presence(uow, official, Presence.AWAY, "fin")
             await uow.commit()
-    return sizes.items / elapsed
+    return Throughput(sizes.items / elapsed, 1000 * cpu / sizes.items)
+
+
+@dataclass(frozen=True)
+class Throughput:
+    per_second: float
+    # This process's CPU (engine, simulated officials, broadcasts; not PostgreSQL's) per item:
+    # what the router costs, less distorted by other load on the machine than the rate.
+    cpu_ms_per_assignment: float
 
 
 async def _latency(
@@ -287,7 +299,7 @@ async def run(sizes: Sizes) -> dict[str, Any]:
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
         try:
-            per_second = await _throughput(router, engine, uow_factory, sink, officials, sizes)
+            throughput = await _throughput(router, engine, uow_factory, sink, officials, sizes)
             while not sink.offers.empty():
                 sink.offers.get_nowait()
             latencies = await _latency(router, engine, uow_factory, sink, officials, sizes)
@@ -298,7 +310,9 @@ async def run(sizes: Sizes) -> dict[str, Any]:
     finally:
         await _drop_db(name)
     return {
-        "assignments_per_second": round(per_second, 1),
+        "assignments_per_second": round(throughput.per_second, 1),
+        "cpu_ms_per_assignment": round(throughput.cpu_ms_per_assignment, 2),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "available_to_offer_ms": {
             "p50": round(statistics.median(latencies), 2),
             "p99": round(_p(latencies, 0.99), 2),
@@ -331,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"assignments/s (offer+accept+complete): {report['assignments_per_second']:>10}")
     print(f"baseline raw single-row UPDATE tx/s:   {report['baseline_single_row_update_tx_per_second']:>10}")
     print(f"available -> offer ms p50/p99/max:     {latency['p50']} / {latency['p99']} / {latency['max']}")
+    print(f"bench process CPU ms per assignment:   {report['cpu_ms_per_assignment']:>10}")
+    print(f"1-minute load average at the end:      {report['load_average_1m']:>10}")
     print(json.dumps(report, sort_keys=True))
     return 0
 
