@@ -143,8 +143,10 @@ class RoutingEngine:
             made = await self._offer_rounds()
             unread = [o for o in hinted if o not in self._claimed]
             if unread:
-                # Hinted officials no claim read (nothing was offered to them): their rows, read
-                # after the offers went out; anything the hint missed is offered now.
+                # Available officials told by a hint whom no claim read (nothing was offered to
+                # them): their rows, read after the offers went out; anything the hint missed is
+                # offered now. (An official who left needs none: no offer can go to them, and
+                # the claim reads them afresh once they are back.)
                 await self._reread([], unread)
                 made += await self._offer_rounds()
             self.broadcasts.mark()  # a change woke this pass: statistics moved (sent coalesced)
@@ -152,8 +154,9 @@ class RoutingEngine:
             return made
 
     def _apply_hints(self, now: datetime) -> list[int]:
-        """Take this process's presence changes as told, so the pass offers without reading the
-        officials first; they are re-read after the offers (`process`)."""
+        """Take this process's presence changes and completions as told (the rows as committed,
+        with the slots they freed), so the pass offers without reading the officials first.
+        Returns the available ones: those no claim reads are re-read after the offers."""
         hints, self._hints = self._hints, {}
         core = self.core
         assert core is not None
@@ -177,7 +180,8 @@ class RoutingEngine:
                 idle_since=hint.idle_since,
             )
             core.official_changed(snapshot, now)
-            applied.append(official_id)
+            if snapshot.presence is Presence.AVAILABLE:
+                applied.append(official_id)
         return applied
 
     async def _reload(self, now: datetime) -> None:

@@ -297,20 +297,25 @@ async def record_miss(uow: UnitOfWork, setup: Setup, official: Official) -> list
 
 async def revoke_outstanding(uow: UnitOfWork, official_id: int, reason: str) -> list[int]:
     """Withdraw the official's open offers (they went away or offline); items wait again."""
+    return [work_item_id for work_item_id, _ in await revoke_offers(uow, official_id, reason)]
+
+
+async def revoke_offers(uow: UnitOfWork, official_id: int, reason: str) -> list[tuple[int, str]]:
+    """`revoke_outstanding`, returning each item with its channel (the slot it frees)."""
     now = uow.clock.now()
     rows = (
         await uow.session.execute(
             update(RoutingOffer)
             .where(RoutingOffer.official_id == official_id, RoutingOffer.status == "offered")
             .values(status="revoked", decided_at=now)
-            .returning(RoutingOffer.id, RoutingOffer.work_item_id)
+            .returning(RoutingOffer.id, RoutingOffer.work_item_id, RoutingOffer.channel)
             .execution_options(synchronize_session=False)
         )
     ).all()
-    for offer_id, work_item_id in rows:
+    for offer_id, work_item_id, _ in rows:
         await requeue(uow, work_item_id, official_id)
         uow.emit(notices.offer_revoked(offer_id, official_id, reason))
-    return [work_item_id for _, work_item_id in rows]
+    return [(work_item_id, channel) for _, work_item_id, channel in rows]
 
 
 async def expired_officials(uow: UnitOfWork, now: datetime, limit: int) -> list[int]:

@@ -177,12 +177,14 @@ class RouterService:
         row = await presence_rows.change(uow, official_id, presence, reason, notice)
         if row is None:
             raise NotFound("El funcionario no existe o está inactivo.", code="unknown_official")
-        requeued: list[int] = []
-        if leaving:
-            requeued = await reservations.revoke_outstanding(uow, official_id, "presence")
+        revoked = await reservations.revoke_offers(uow, official_id, "presence") if leaving else []
+        requeued = [work_item_id for work_item_id, _ in revoked]
         for event in notices.presence(official_id, row.presence, row.away_reason):
             uow.emit(event)
-        hint = bus.PresenceHint(official_id, row.presence, row.away_reason, row.wrap_up_until, row.idle_since)
+        freed = tuple(channel for _, channel in revoked)  # withdrawn offers no longer count on them
+        hint = bus.PresenceHint(
+            official_id, row.presence, row.away_reason, row.wrap_up_until, row.idle_since, freed=freed
+        )
         if notice is not None and uow.session.get_bind().dialect.name == "postgresql":
             bus.tell_this_process(uow, officials=[official_id], origin=self.origin, hints=[hint])
         else:
