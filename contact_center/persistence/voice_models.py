@@ -34,7 +34,8 @@ class VoiceCallback(Base):
     """A caller who asked to be called back instead of waiting; their work item keeps the turn.
 
     status: `pending` (waiting for an official), `dialing` (an official accepted, the call is being
-    originated), `done`, `failed`.
+    originated), `retry` (not answered; its work item parked until the next attempt, see
+    `ivr.callback_retry`), `done`, `failed` (not answered at the last attempt, or undialable).
     """
 
     __tablename__ = "voice_callbacks"
