@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -27,7 +28,7 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from contact_center.app import create_app
+from contact_center.app import GC_THRESHOLDS, create_app
 from contact_center.config import load_settings
 from contact_center.services.seed import seed_demo
 from contact_center.web.keys import UOW
@@ -105,9 +106,15 @@ async def run(rate: float, seconds: float, database_url: str | None) -> dict[str
         app = create_app(settings)
         runner, port = await _serve(app)
         hello_runner, hello_port = await _serve(_hello_app())
+        thresholds = gc.get_threshold()
         try:
             async with app[UOW]() as uow:
                 await seed_demo(uow)
+            # As `contact-center serve` does once started (contact_center.app._freeze_startup_heap):
+            # the start-up heap frozen, young collections spaced. Undone below for in-process callers.
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
             validator = RequestValidator(TOKEN)
             stamp = int(time.time() * 1000)
 
@@ -137,6 +144,8 @@ async def run(rate: float, seconds: float, database_url: str | None) -> dict[str
             gather_url = f"http://127.0.0.1:{port}/channels/twilio/gather?step=1"
             gather = _figures(await _load(gather_url, gather_request, rate, seconds))
         finally:
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)
             await runner.cleanup()
             await hello_runner.cleanup()
     backend = "postgresql" if database_url and "postgres" in database_url else "sqlite"
