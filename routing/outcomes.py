@@ -2,8 +2,9 @@
 as few statements as the database allows (they run once per item handled, so they bound the
 router's throughput together with the engine's claim).
 
-Core statements on the tables, built once and run on the session's connection (no ORM objects,
-no flush, no ORM execution layer): the identity map buys nothing here.
+Core statements on the tables, built once and run on the unit of work's connection (no ORM objects,
+no flush, no ORM execution layer, no session unless the caller opened one): the identity map buys
+nothing here.
 """
 
 from __future__ import annotations
@@ -75,10 +76,10 @@ _PG_ACCEPT = (
 
 
 async def _connection(uow: UnitOfWork) -> AsyncConnection:
-    """The unit of work's connection, after writing any ORM change the caller has pending (these
-    statements bypass the session's autoflush)."""
-    await uow.session.flush()  # returns at once when nothing is pending
-    return await uow.session.connection()
+    """The unit of work's connection (pending ORM changes written first). When the caller opened
+    no session, a bare one: the accept and complete of the officials' consoles then pay for no
+    ORM session at all."""
+    return await uow.connection()
 
 
 @dataclass(frozen=True)

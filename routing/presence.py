@@ -47,8 +47,7 @@ async def change(
         "b_reason": reason,
         "b_now": uow.clock.now(),
     }
-    await uow.session.flush()  # Core below: write any ORM change the caller has pending first
-    db = await uow.session.connection()
+    db = await uow.connection()  # a bare connection unless the caller opened a session
     if notice is not None and db.dialect.name == "postgresql":
         row = (await db.execute(_CHANGE_AND_NOTIFY, params | {"b_notice": notice})).first()
     else:

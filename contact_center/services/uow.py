@@ -1,10 +1,17 @@
-"""Unit of work: one AsyncSession per request, job or event, and events sent only after commit."""
+"""Unit of work: one transaction per request, job or event, and events sent only after commit.
+
+The ORM session is opened on first use. A transaction of Core statements only (the router's
+accept, complete and presence change, once per item handled) asks for `connection()` first and
+runs on a bare connection with no session at all: an `AsyncSession` costs more CPU per
+transaction than the single statement it would carry. Using `session` afterwards binds it to that
+same connection and transaction, so mixing both stays one transaction.
+"""
 
 from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from contact_center.domain.clock import Clock
 from contact_center.domain.events import Event
@@ -20,20 +27,46 @@ class UnitOfWork:
         self.clock = clock
         self._events: list[Event] = []
         self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
+        self._open = False
 
     @property
     def session(self) -> AsyncSession:
-        if self._session is None:
+        if not self._open:
             raise RuntimeError("UnitOfWork used outside its 'async with' block")
+        if self._session is None:
+            if self._connection is not None:
+                # Joins the bare connection's transaction; `commit()` commits the connection.
+                self._session = self._sessions(bind=self._connection)
+            else:
+                self._session = self._sessions()
         return self._session
+
+    async def connection(self) -> AsyncConnection:
+        """This transaction's connection for Core statements, after writing any ORM change the
+        session has pending (Core statements bypass its autoflush)."""
+        if not self._open:
+            raise RuntimeError("UnitOfWork used outside its 'async with' block")
+        if self._session is not None:
+            await self._session.flush()  # returns at once when nothing is pending
+            return await self._session.connection()
+        if self._connection is None:
+            connection = await _engine(self._sessions).connect()
+            try:
+                await connection.begin()
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
+        return self._connection
 
     def emit(self, event: Event) -> None:
         """Queue an event; it goes out only if and when this unit of work commits."""
         self._events.append(event)
 
     async def __aenter__(self) -> UnitOfWork:
-        self._session = self._sessions()
         self._events = []
+        self._open = True
         return self
 
     async def __aexit__(
@@ -42,19 +75,39 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
+        session, connection = self._session, self._connection
+        self._session, self._connection, self._open = None, None, False
+        self._events = []
         try:
-            await self._session.rollback()
+            if session is not None:
+                try:
+                    await session.rollback()
+                finally:
+                    await session.close()
         finally:
-            await self._session.close()
-            self._session = None
-            self._events = []
+            if connection is not None:
+                try:
+                    await connection.rollback()  # nothing left to undo after a commit
+                finally:
+                    await connection.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        if not self._open:
+            raise RuntimeError("UnitOfWork used outside its 'async with' block")
+        if self._session is not None:
+            await self._session.commit()  # writes pending ORM changes; bound: leaves the tx open
+        if self._connection is not None:
+            await self._connection.commit()
         events, self._events = self._events, []
         if events:
             await self.notifier.publish(events)
+
+
+def _engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise RuntimeError("the session factory is not bound to an engine")
+    return bind
 
 
 class UnitOfWorkFactory:
