@@ -312,13 +312,12 @@ async def append_event(
         prev_hash=head[1],
     )
     event.hash = event_hash(event.prev_hash, event_payload(event))
-    # A filing's events wait in its `batched_events` block and go out in one statement at its end.
+    # A filing's events wait in its `batched_events` block and go out in one statement at its end;
+    # other events of a ticket filed in this transaction go out at the next flush (or the commit).
     if not batch_event(uow, ticket, event):
         uow.session.add(event)
         if known is None:
             await uow.session.flush()
-    # else: a ticket filed in this transaction; its events go out in one batched INSERT at the
-    # next flush (autoflush before the next statement, or the commit).
     advance(uow, ticket, (event.seq, event.hash))
     return event
 
