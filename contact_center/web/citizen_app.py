@@ -21,7 +21,6 @@ from contact_center.services import citizen_cases as cases
 from contact_center.services.citizen_accounts import CitizenPrincipal, Registration
 from contact_center.services.citizens import CitizenDetails
 from contact_center.services.tickets import Actor, append_event, notify_ticket
-from contact_center.services.uow import UnitOfWork
 from contact_center.web import idempotency, login_limits
 from contact_center.web.api import ApiRoutes, Handler
 from contact_center.web.citizen_schemas import (
@@ -41,6 +40,7 @@ from contact_center.web.citizen_schemas import (
     case_out,
     cases_out,
 )
+from contact_center.web.filing import file_once
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.multipart import read_form
 from contact_center.web.pqrd_support import attachment_store, read_multipart
@@ -290,29 +290,16 @@ async def file_pqrd(
     filing = _app_filing(body, uploads, citizen)
     intake.check_filing(filing)
     meaning = [body.model_dump(mode="json"), [(f.filename, f.sha256) for _, f in filing.attachments]]
-    settings, done = request.app[SETTINGS], list[intake.Intake]()
-
-    async def effect(uow: UnitOfWork) -> tuple[int, Any]:
-        result = await intake.file_pqrd(
-            uow,
-            filing,
-            secret=settings.signing_key(),
-            store=attachment_store(request.app),
-            base_url=settings.base_url,
-        )
-        done.append(result)
-        f = result.filed
-        out = AppPqrdFiled(
+    return await file_once(
+        request,
+        filing,
+        meaning,
+        lambda f: AppPqrdFiled(
             case_id=f.id,
             radicado=f.radicado,
             access_code=f.access_code,
             filed_at=f.filed_at,
             due_date=f.due_date,
             status=f.status.value,
-        )
-        return 201, out.model_dump(mode="json")
-
-    async def after() -> None:
-        await intake.after_commit(request.app.get(JOBS), done[-1])
-
-    return await idempotency.run_once(request, idempotency.fingerprint(meaning), effect, after)
+        ),
+    )

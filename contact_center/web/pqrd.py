@@ -29,8 +29,9 @@ from contact_center.web import idempotency
 from contact_center.web.api import ApiRoutes
 from contact_center.web.auth import request_token, require_principal
 from contact_center.web.client_address import client_address
-from contact_center.web.keys import JOBS, SETTINGS, UOW
-from contact_center.web.pqrd_support import attachment_store, filing_slots, limiter, read_multipart
+from contact_center.web.filing import file_once
+from contact_center.web.keys import SETTINGS, UOW
+from contact_center.web.pqrd_support import attachment_store, limiter, read_multipart
 
 routes = ApiRoutes()
 _NOT_FOUND = "No encontramos un radicado con ese número y código de acceso."
@@ -143,36 +144,19 @@ async def file_pqrd(request: web.Request, body: PqrdIn | None = None) -> web.Res
         body, uploads = await read_multipart(request, PqrdIn)
     filing = _filing(body, uploads)
     intake.check_filing(filing)
-    request_hash = idempotency.fingerprint(
-        [body.model_dump(mode="json"), [(i.filename, i.sha256) for _, i in filing.attachments]]
-    )
-    settings = request.app[SETTINGS]
-    done: list[intake.Intake] = []
-
-    async def effect(uow: UnitOfWork) -> tuple[int, Any]:
-        result = await intake.file_pqrd(
-            uow,
-            filing,
-            secret=settings.signing_key(),
-            store=attachment_store(request.app),
-            base_url=settings.base_url,
-        )
-        done.append(result)
-        f = result.filed
-        out = PqrdFiled(
+    meaning = [body.model_dump(mode="json"), [(i.filename, i.sha256) for _, i in filing.attachments]]
+    return await file_once(
+        request,
+        filing,
+        meaning,
+        lambda f: PqrdFiled(
             radicado=f.radicado,
             access_code=f.access_code,
             filed_at=f.filed_at,
             due_date=f.due_date,
             status=f.status.value,
-        )
-        return 201, out.model_dump(mode="json")
-
-    async def after() -> None:
-        await intake.after_commit(request.app.get(JOBS), done[-1])
-
-    async with filing_slots(request.app):
-        return await idempotency.run_once(request, request_hash, effect, after)
+        ),
+    )
 
 
 async def _open_with_code(request: web.Request, uow: UnitOfWork, radicado: str, code: str) -> Ticket:
