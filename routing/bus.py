@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -57,7 +57,8 @@ class Change:
     officials: tuple[int, ...] = ()
     full: bool = False
     origin: str = ""
-    hints: tuple[PresenceHint, ...] = ()  # in this process only; never in a NOTIFY
+    # In this process; across processes only from a completion, whose NOTIFY carries the row.
+    hints: tuple[PresenceHint, ...] = ()
 
 
 Listener = Callable[[Change], None]
@@ -117,8 +118,26 @@ def parse(payload: str | dict[str, Any]) -> Change:
         tuple(int(o) for o in data.get("officials", ())),
         bool(data.get("full", False)),
         str(data.get("origin", "")),
-        tuple(data.get("hints", ())),
+        tuple(_hint(hint) for hint in data.get("hints", ())),
     )
+
+
+def _hint(data: PresenceHint | dict[str, Any]) -> PresenceHint:
+    """A hint as this process made it, or as a NOTIFY carried it (the row as JSON)."""
+    if isinstance(data, PresenceHint):
+        return data
+    return PresenceHint(
+        int(data["official_id"]),
+        str(data["presence"]),
+        data.get("away_reason"),
+        _instant(data.get("wrap_up_until")),
+        _instant(data["idle_since"]) or datetime.now(UTC),
+        tuple(str(channel) for channel in data.get("freed", ())),
+    )
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 class RoutingNotifier:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, exists, func, select, update
+from sqlalchemy import Table, Text, bindparam, case, exists, func, literal_column, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contact_center.persistence.models import Official
@@ -189,8 +191,37 @@ def _pg_complete(with_wrap_up: bool) -> Any:
         update(_officials)
         .where(_officials.c.id == ended.c.official_id)
         .values(**_idle_values(ended.c.channel.in_(LIVE_CHANNELS), with_wrap_up))
-        .returning(*_OFFICIAL_STATE, ended.c.channel, func.pg_notify(bus.CHANNEL, bindparam("b_notice")))
+        .returning(*_OFFICIAL_STATE, ended.c.channel, func.pg_notify(bus.CHANNEL, _notice_with_hint(ended)))
     )
+
+
+def _notice_with_hint(ended: Any) -> Any:
+    """The NOTIFY payload with the official's row as committed (RETURNING sees the new values) as
+    a presence hint, so the other processes' engines offer without reading the official first,
+    as this process's does (the claim still checks the locked row)."""
+    hint = func.jsonb_build_object(
+        *_keyed(
+            official_id=_officials.c.id,
+            presence=_officials.c.presence,
+            away_reason=_officials.c.away_reason,
+            wrap_up_until=_officials.c.wrap_up_until,
+            idle_since=_officials.c.idle_since,
+            freed=func.jsonb_build_array(ended.c.channel),
+        )
+    )
+    notice = sql_cast(bindparam("b_notice", type_=Text()), JSONB)
+    with_hint = notice.op("||")(
+        func.jsonb_build_object(literal_column("'hints'"), func.jsonb_build_array(hint))
+    )
+    return sql_cast(with_hint, Text)
+
+
+def _keyed(**values: Any) -> list[Any]:
+    # Keys inlined as literals: a bound key would reach `jsonb_build_object` untyped.
+    parts: list[Any] = []
+    for key, value in values.items():
+        parts += [literal_column(f"'{key}'"), value]
+    return parts
 
 
 def _sqlite_official(with_wrap_up: bool) -> Any:
