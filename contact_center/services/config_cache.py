@@ -62,14 +62,26 @@ class ConfigCache:
         self._generation += 1
 
 
-_CACHES: WeakKeyDictionary[Engine, ConfigCache] = WeakKeyDictionary()
+class PerEngine:
+    """One `ConfigCache` per database engine, so every app and test database has its own."""
+
+    def __init__(self) -> None:
+        self._caches: WeakKeyDictionary[Engine, ConfigCache] = WeakKeyDictionary()
+
+    def of(self, engine: Engine) -> ConfigCache:
+        cache = self._caches.get(engine)
+        if cache is None:
+            cache = self._caches[engine] = ConfigCache()
+        return cache
+
+    def drop(self, session: Session) -> None:
+        """Invalidate the cache of the session's engine (a session bound to a connection has none)."""
+        engine = session.get_bind()
+        if isinstance(engine, Engine):
+            self.of(engine).invalidate()
 
 
-def _cache_of(engine: Engine) -> ConfigCache:
-    cache = _CACHES.get(engine)
-    if cache is None:
-        cache = _CACHES[engine] = ConfigCache()
-    return cache
+_CACHES = PerEngine()
 
 
 async def cached(uow: UnitOfWork, key: str, load: Callable[[], Awaitable[T]]) -> T:
@@ -79,14 +91,12 @@ async def cached(uow: UnitOfWork, key: str, load: Callable[[], Awaitable[T]]) ->
     engine = session.get_bind()
     if session.info.get(_DIRTY) or not isinstance(engine, Engine):
         return await load()
-    return await _cache_of(engine).get(key, load)
+    return await _CACHES.of(engine).get(key, load)
 
 
 def invalidate(uow: UnitOfWork) -> None:
     """Drop this engine's cached configuration (writes through raw SQL call this themselves)."""
-    engine = uow.session.sync_session.get_bind()
-    if isinstance(engine, Engine):
-        _cache_of(engine).invalidate()
+    _CACHES.drop(uow.session.sync_session)
 
 
 # -- invalidation from the ORM ----------------------------------------------------------------------
@@ -94,9 +104,7 @@ def invalidate(uow: UnitOfWork) -> None:
 
 def _mark(session: Session) -> None:
     session.info[_DIRTY] = True
-    engine = session.get_bind()
-    if isinstance(engine, Engine):
-        _cache_of(engine).invalidate()
+    _CACHES.drop(session)
 
 
 @event.listens_for(Session, "after_flush")
@@ -119,6 +127,4 @@ def _on_execute(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _after_end(session: Session, *_: Any) -> None:
     if session.info.pop(_DIRTY, False):
-        engine = session.get_bind()
-        if isinstance(engine, Engine):
-            _cache_of(engine).invalidate()
+        _CACHES.drop(session)

@@ -17,25 +17,17 @@ from __future__ import annotations
 
 from itertools import chain
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, UOWTransaction
 
 from contact_center.persistence.models import Official
-from contact_center.services.config_cache import ConfigCache
+from contact_center.services.config_cache import PerEngine
 from contact_center.services.uow import UnitOfWork
 
 _DIRTY = "officials_cache.dirty"
-_CACHES: WeakKeyDictionary[Engine, ConfigCache] = WeakKeyDictionary()
-
-
-def _cache_of(engine: Engine) -> ConfigCache:
-    cache = _CACHES.get(engine)
-    if cache is None:
-        cache = _CACHES[engine] = ConfigCache()
-    return cache
+_CACHES = PerEngine()
 
 
 async def active_officials(uow: UnitOfWork, dependencia_id: int) -> frozenset[int]:
@@ -44,7 +36,7 @@ async def active_officials(uow: UnitOfWork, dependencia_id: int) -> frozenset[in
     engine = session.get_bind()
     if session.info.get(_DIRTY) or not isinstance(engine, Engine):
         return await _read(uow, dependencia_id)
-    return await _cache_of(engine).get(str(dependencia_id), lambda: _read(uow, dependencia_id))
+    return await _CACHES.of(engine).get(str(dependencia_id), lambda: _read(uow, dependencia_id))
 
 
 async def _read(uow: UnitOfWork, dependencia_id: int) -> frozenset[int]:
@@ -54,21 +46,15 @@ async def _read(uow: UnitOfWork, dependencia_id: int) -> frozenset[int]:
     return frozenset(rows.all())
 
 
-def _drop(session: Session) -> None:
-    engine = session.get_bind()
-    if isinstance(engine, Engine):
-        _cache_of(engine).invalidate()
-
-
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     if any(isinstance(obj, Official) for obj in chain(session.new, session.dirty, session.deleted)):
         session.info[_DIRTY] = True
-        _drop(session)
+        _CACHES.drop(session)
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
 def _after_end(session: Session, *_: Any) -> None:
     if session.info.pop(_DIRTY, False):
-        _drop(session)
+        _CACHES.drop(session)
