@@ -200,6 +200,11 @@ def _canonical_json(prev_hash: str | None, payload: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
+def canonical_json(prev_hash: str | None, payload: Mapping[str, Any]) -> bytes:
+    """The bytes `event_hash` hashes (for a hash recomputed elsewhere, e.g. in SQL)."""
+    return _canonical_json(prev_hash, payload)
+
+
 def event_hash(prev_hash: str | None, payload: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the canonical JSON of the event's fields and the previous event's hash.
 

@@ -9,11 +9,13 @@ commits, then calls `after_commit` to send the acknowledgement e-mail in the bac
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from contact_center.domain.errors import InvalidInput
 from contact_center.domain.legal_clock import PqrdType, PriorityFlag
 from contact_center.jobs.port import Jobs
+from contact_center.persistence.filing_rows import numbering_now
 from contact_center.services.acknowledgement import ACK_JOB, acknowledge
 from contact_center.services.attachments import AttachmentStore, StoredFile, Upload, store_attachments
 from contact_center.services.citizens import CitizenDetails, citizen_for_filing, normalize_email
@@ -101,8 +103,11 @@ async def file_pqrd(
     if filing.citizen is not None and citizen_id is None:
         citizen_id = await citizen_for_filing(uow, filing.citizen, channel=filing.channel)
     actor = Actor("citizen", citizen_id)
+    # Attachments and the e-mail point at the ticket row before the end: no radicado taken last.
+    numbering = numbering_now() if email is not None or filing.attachments else nullcontext()
     async with batched_events(uow):  # the ticket's events: one INSERT, the filing's last statement
-        filed, ticket = await file_ticket_row(uow, _new_ticket(filing, citizen_id), actor, secret=secret)
+        with numbering:
+            filed, ticket = await file_ticket_row(uow, _new_ticket(filing, citizen_id), actor, secret=secret)
         if filing.attachments:
             await store_attachments(uow, store, ticket.id, filing.attachments)
         ack = await acknowledge(uow, ticket, email=email, base_url=base_url)

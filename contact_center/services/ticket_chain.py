@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import SessionTransaction
 
-from contact_center.persistence.filing_rows import insert_events
+from contact_center.domain.tickets import canonical_json
+from contact_center.persistence.filing_rows import insert_events, pending_ticket
 from contact_center.persistence.models import Ticket, TicketEvent
 from contact_center.services.uow import UnitOfWork
 
@@ -37,7 +39,28 @@ async def batched_events(uow: UnitOfWork) -> AsyncIterator[None]:
         yield
     finally:
         _BATCH.reset(token)
-    await insert_events(uow.session, batch)
+    pending = pending_ticket(uow.session)
+    if pending is None:
+        await insert_events(uow.session, batch)
+    else:  # the ticket waits for its radicado: its events go out with it (`filing_rows`)
+        pending.events.extend((e, canonical_json(e.prev_hash, event_payload(e)).decode()) for e in batch)
+
+
+def event_payload(event: TicketEvent) -> dict[str, Any]:
+    """The fields of a stored event that its hash covers."""
+    return {
+        "ticket_id": event.ticket_id,
+        "seq": event.seq,
+        "at": event.at,
+        "actor_kind": event.actor_kind,
+        "actor_id": event.actor_id,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "reason": event.reason,
+        "public": event.public,
+        "data": event.data,
+    }
 
 
 def batch_event(uow: UnitOfWork, ticket: Ticket, event: TicketEvent) -> bool:

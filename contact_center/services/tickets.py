@@ -34,7 +34,11 @@ from contact_center.domain.tickets import (
     format_radicado,
     parse_radicado,
 )
-from contact_center.persistence.filing_rows import TICKET_COLUMNS, insert_numbered_ticket
+from contact_center.persistence.filing_rows import (
+    TICKET_COLUMNS,
+    defer_numbered_ticket,
+    insert_numbered_ticket,
+)
 from contact_center.persistence.models import (
     Conversation,
     Dependencia,
@@ -49,6 +53,7 @@ from contact_center.services.ticket_chain import (
     advance,
     batch_event,
     batched_events,
+    event_payload,
     known_head,
     start_chain,
 )
@@ -184,11 +189,24 @@ async def file_ticket_row(
     store_facts(ticket, facts, {"forwarding_deadline": clock.forwarding_deadline(facts).isoformat()})
     await escalation.schedule_new(uow, ticket, clock)
     received = bogota_date(filed_at)
-    # The year's number and the row in one statement (one round trip on PostgreSQL): from here to
-    # the commit every other filing waits on the counter's row lock.
+    # The year's number and the row in one statement (one round trip on PostgreSQL): from there to
+    # the commit every other filing waits on the counter's row lock. Under `once` on PostgreSQL
+    # that statement is the filing's last (`filing_rows.finish_filing`): only COMMIT follows it.
     values = {column: getattr(ticket, column) for column in TICKET_COLUMNS}
-    ticket.id, number = await insert_numbered_ticket(uow.session, values, received.year)
-    ticket.radicado = radicado = format_radicado(received.year, number)
+    late = (
+        None
+        if new.conversation_id is not None
+        else await defer_numbered_ticket(uow.session, values, received.year)
+    )
+    if late is not None:
+        # The number is taken by the filing's last statement: until then a placeholder stands in
+        # for it wherever it is written, and what must show the real one waits for it.
+        ticket.id, ticket.radicado = late.values["id"], late.placeholder
+        late.numbered.append(lambda radicado: _numbered(uow, ticket, radicado, officials))
+    else:
+        ticket.id, number = await insert_numbered_ticket(uow.session, values, received.year)
+        ticket.radicado = format_radicado(received.year, number)
+    radicado = ticket.radicado
     start_chain(uow, ticket)
     await _link_conversation(uow, ticket, new.conversation_id)
     await append_event(
@@ -200,11 +218,17 @@ async def file_ticket_row(
         to_status=TicketStatus.RADICADO.value,
         data=_filing_data(new, ticket, dependencia),
     )
-    _emit_updated(uow, ticket, officials)
+    if late is None:
+        _emit_updated(uow, ticket, officials)
     filed = FiledTicket(
         ticket.id, radicado, code, filed_at, ticket.received_on, ticket.due_date, TicketStatus.RADICADO
     )
     return filed, ticket
+
+
+def _numbered(uow: UnitOfWork, ticket: Ticket, radicado: str, officials: set[int]) -> None:
+    ticket.radicado = radicado
+    _emit_updated(uow, ticket, officials)
 
 
 def _check_new(new: NewTicket) -> None:
@@ -250,23 +274,6 @@ async def _link_conversation(uow: UnitOfWork, ticket: Ticket, conversation_id: i
 
 
 # -- the audit trail --------------------------------------------------------------------------------
-
-
-def event_payload(event: TicketEvent) -> dict[str, Any]:
-    """The fields of a stored event that its hash covers."""
-    return {
-        "ticket_id": event.ticket_id,
-        "seq": event.seq,
-        "at": event.at,
-        "actor_kind": event.actor_kind,
-        "actor_id": event.actor_id,
-        "kind": event.kind,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "reason": event.reason,
-        "public": event.public,
-        "data": event.data,
-    }
 
 
 def _json_safe(data: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -29,6 +29,12 @@ from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 
 from contact_center.domain.errors import Conflict, DomainError, InvalidInput
+from contact_center.persistence.filing_rows import (
+    StoredAnswer,
+    finish_filing,
+    numbering_at_end,
+    pending_ticket,
+)
 from contact_center.persistence.models import IdempotencyRecord
 from contact_center.persistence.quiet_insert import insert_ignoring_conflicts
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
@@ -122,10 +128,10 @@ async def once(uows: UnitOfWorkFactory, claim: Claim | None, request_hash: str, 
                     if stored is not None:
                         _check_done(stored)
                         return Outcome(stored.status, stored.body, replayed=True)
-                status, body = await effect(uow)
+                with numbering_at_end():
+                    status, body = await effect(uow)
                 payload = json.dumps(body).encode()
-                if claim is not None:
-                    await _store(uow, claim, status, payload)
+                payload = await _finish(uow, claim, status, payload)
                 await uow.commit()
         except IntegrityError:
             if claim is None or attempt == 2:
@@ -194,6 +200,20 @@ _STORE_ANSWER = (
 async def _store(uow: UnitOfWork, claim: Claim, status: int, payload: bytes) -> None:
     params = {"b_scope": claim.scope, "b_key": claim.key, "b_status": status, "b_body": payload}
     await uow.session.execute(_STORE_ANSWER, params)
+
+
+async def _finish(uow: UnitOfWork, claim: Claim | None, status: int, payload: bytes) -> bytes:
+    """Store the answer; a filing whose radicado is still a placeholder takes its number in the
+    same statement (`filing_rows.finish_filing`), so only the commit follows the counter's lock."""
+    answer = StoredAnswer(claim.scope, claim.key, status, payload) if claim is not None else None
+    pending = pending_ticket(uow.session)
+    radicado = await finish_filing(uow.session, answer)
+    if radicado is None:
+        if claim is not None:
+            await _store(uow, claim, status, payload)
+        return payload
+    assert pending is not None
+    return payload.replace(pending.placeholder.encode(), radicado.encode())
 
 
 def _check_done(stored: IdempotencyRecord) -> None:

@@ -110,3 +110,35 @@ async def test_verify_chain_of_an_unknown_radicado_explains_itself(
     assert "Traceback" not in result.stderr and not result.stdout
     usage = await verify_chain(database_url, tmp_path)  # neither a radicado nor --all
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+async def test_api_filings_chain_verifies_and_every_copy_shows_the_real_radicado(
+    seeded: TestClient[Any, Any], database_url: str, tmp_path: Path
+) -> None:
+    # On PostgreSQL the API takes the radicado in the filing's last statement and builds the
+    # events' hashes and the stored answer in SQL: the chain and the replay must still hold it.
+    body = {
+        "type": "peticion",
+        "subject": "Alumbrado «apagado» en la calle 18",
+        "description": "Lleva una semana sin luz.",
+        "citizen": {"name": "Ana Pérez", "document_type": "CC", "document_number": "1085123456"},
+        "data_consent": True,
+    }
+    answers = []
+    for key in ("k-1", "k-2"):
+        resp = await seeded.post("/api/v1/pqrd", json=body, headers={"Idempotency-Key": key})
+        assert resp.status == 201, await resp.text()
+        answers.append(await resp.json())
+    replay = await seeded.post("/api/v1/pqrd", json=body, headers={"Idempotency-Key": "k-2"})
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    assert await replay.json() == answers[1]
+    assert int(answers[1]["radicado"]) == int(answers[0]["radicado"]) + 1
+    ok = await verify_chain(database_url, tmp_path, "--all")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "2 radicado(s), 4 evento(s)" in ok.stdout
+    for answer in answers:
+        async with seeded.app[UOW]() as uow:
+            ticket = await tickets.ticket_by_radicado(uow, answer["radicado"])
+            events = await tickets.ticket_events(uow, ticket.id)
+            assert events[0].data["radicado"] == answer["radicado"]
+            assert f"número {answer['radicado']}." in events[1].data["text"]
