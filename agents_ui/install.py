@@ -6,27 +6,32 @@ authentication on connect) and are registered over them; `/chat` is the citizens
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
 
 from agents_ui import filing, pages, router_port
+from agents_ui.feed_signals import QUIET_EVENTS, ChangeWatch
 from agents_ui.namespace_agents import ConsoleAgentsNamespace
 from agents_ui.namespace_supervisors import DASHBOARD_EVENT, DashboardNamespace, queue_stats_of
 from channels.webchat.namespace import ChatDeps, ChatNamespace
 from contact_center.domain.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM
 from contact_center.services.intake import Intake
 from contact_center.services.supervision import SupervisorFeed
-from contact_center.web.keys import SETTINGS, SIO, UOW
+from contact_center.web.keys import NOTIFIER, SETTINGS, SIO, UOW
+from contact_center.web.realtime import BatchingRedisManager
 
 
 def install_console(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
-    app.cleanup_ctx.append(_namespaces)
+    # Wrapped before the database starts, so every unit of work publishes through the watch.
+    watch = ChangeWatch(app[NOTIFIER])
+    app[NOTIFIER] = watch
+    app.cleanup_ctx.append(lambda app: _namespaces(app, watch))
 
 
-async def _namespaces(app: web.Application) -> AsyncIterator[None]:
+async def _namespaces(app: web.Application, watch: ChangeWatch) -> AsyncIterator[None]:
     sio = app[SIO]
     uow = app[UOW]
 
@@ -58,6 +63,16 @@ async def _namespaces(app: web.Application) -> AsyncIterator[None]:
     sio.register_namespace(ChatNamespace(CHAT, deps))
     sio.register_namespace(ConsoleAgentsNamespace(AGENTS, app))
     sio.register_namespace(DashboardNamespace(SUPERVISORS, app, feed))
+    watch.on_change = feed.changed
+    _hear_redis(sio, feed.changed)
     feed.start()
     yield
     await feed.stop()
+
+
+def _hear_redis(sio: Any, changed: Callable[[], None]) -> None:
+    """With Redis, every other process's (and worker's) events pass through this process's manager:
+    a PQRD updated or escalated elsewhere wakes the feed as a local one does."""
+    manager = getattr(sio, "manager", None)
+    if isinstance(manager, BatchingRedisManager):
+        manager.heard = lambda name: None if name in QUIET_EVENTS else changed()

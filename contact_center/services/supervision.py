@@ -1,9 +1,12 @@
 """The supervisor dashboard's data: queues, officials, PQRDs by days left, escalations.
 
 `dashboard(uow, queue_stats)` builds one snapshot from the database; `SupervisorFeed` (one task
-per web process) recomputes it a few times a second and pushes it to the supervisors connected to
-that process only when it changed, so however many changes happen, a supervisor gets at most
-`1 / interval` updates a second and the browser never polls.
+per web process) recomputes it only after something a supervisor sees may have changed (`changed()`,
+called after a commit in this process or on another process's routing NOTIFY), at most once per
+`interval`, plus a slow `refresh` for the figures that move with time alone (longest wait, time in
+state, days left) and for changes no signal reaches. It pushes to the supervisors connected to that
+process only when the snapshot changed, so a supervisor gets at most `1 / interval` updates a
+second, the browser never polls, and a quiet contact center costs no queries.
 """
 
 from __future__ import annotations
@@ -255,10 +258,11 @@ Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class SupervisorFeed:
-    """One per process: recompute every `interval` seconds while a local supervisor listens, push
-    the snapshot when it changed (and at least every `heartbeat` seconds, for the time counters).
-    With nobody listening it still samples once a minute, so the day's service-level chart has no
-    holes when a supervisor opens the dashboard."""
+    """One per process. While a local supervisor listens: recompute after `changed()` (coalesced to
+    one snapshot per `interval` seconds) and every `refresh` seconds regardless, push the snapshot
+    when it changed (and at least every `heartbeat` seconds, for the time counters). With nobody
+    listening it still samples once a minute, so the day's service-level chart has no holes when a
+    supervisor opens the dashboard."""
 
     def __init__(
         self,
@@ -268,9 +272,10 @@ class SupervisorFeed:
         queue_stats: Callable[[], QueueStats | None],
         interval: float = 0.4,
         heartbeat: float = 10.0,
+        refresh: float = 5.0,
     ) -> None:
         self.uow, self.emit, self.listeners, self.queue_stats = uow, emit, listeners, queue_stats
-        self.interval, self.heartbeat = interval, heartbeat
+        self.interval, self.heartbeat, self.refresh = interval, heartbeat, refresh
         self.latest: dict[str, Any] | None = None
         self.history: deque[tuple[float, int]] = deque(maxlen=3600)  # (unix time, waiting), last hour
         self.service_levels = ServiceLevelSeries()
@@ -281,6 +286,11 @@ class SupervisorFeed:
         self._slow: dict[str, Any] | None = None
         self._slow_at = 0.0
         self.slow_every = 5.0
+        self._changed = asyncio.Event()
+
+    def changed(self) -> None:
+        """Something a supervisor sees may have changed (called after the change committed)."""
+        self._changed.set()
 
     async def current(self) -> dict[str, Any]:
         """The newest snapshot (computed now if none is current), with the waiting history."""
@@ -291,6 +301,8 @@ class SupervisorFeed:
 
     async def tick(self, force: bool = False) -> None:
         now = time.time()
+        # Cleared before reading: a change committed while this snapshot is read marks it again.
+        self._changed.clear()
         async with self.uow() as uow:
             snapshot: dict[str, Any] = {
                 "generated_at": uow.clock.now().isoformat(),
@@ -320,18 +332,32 @@ class SupervisorFeed:
             self._last_print, self._last_sent = print_, now
             await self.emit(snapshot)
 
+    def _due(self, listening: bool) -> bool:
+        """Whether to recompute now: a change or the refresh while listened to, else the sample."""
+        age = time.time() - self._last_tick
+        if listening:
+            return self._changed.is_set() or age >= self.refresh
+        return age >= self.service_levels.every
+
     async def run(self) -> None:
         while True:
             started = time.monotonic()
             listening = self.listeners() > 0
-            if listening or time.time() - self._last_tick >= self.service_levels.every:
+            if self._due(listening):
                 try:
                     await self.tick()
                     if not listening:
                         self.latest = None  # a sample only: the next supervisor gets a fresh snapshot
                 except Exception:
                     log.exception("supervisor_feed_failed")
+            # Coalescing: at most one snapshot per `interval`, however many changes arrive.
             await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
+            # Then wait for a change; wake each second anyway to notice a supervisor joining.
+            if listening:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), 1.0)
+            else:
+                await asyncio.sleep(1.0)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self.run(), name="supervisor-feed")

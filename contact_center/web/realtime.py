@@ -7,6 +7,7 @@ socket.io session, so any process behind the Redis manager can serve it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -31,7 +32,16 @@ _BATCH_MARKER = b'"emit_batch"'
 
 class BatchingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # socketio is untyped
     """The Redis manager, plus `emit_many`: the events of one commit travel to the other processes
-    as one Redis message instead of one each (a chat batch of 20 messages: 1 publish, not 40)."""
+    as one Redis message instead of one each (a chat batch of 20 messages: 1 publish, not 40).
+    `heard`, when set, is told the name of every event another process emitted (the supervisor
+    feed learns of other processes' changes this way)."""
+
+    heard: Callable[[str], None] | None = None
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        if self.heard is not None and message.get("host_id") != self.host_id:
+            self.heard(str(message.get("event")))
+        await super()._handle_emit(message)
 
     async def emit_many(self, emits: list[Emit]) -> None:
         messages = []

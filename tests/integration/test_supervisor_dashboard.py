@@ -3,16 +3,17 @@ PQRDs by days left per dependencia, and the supervisor's actions within their de
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from contact_center.domain.legal_clock import PqrdType
 from contact_center.persistence.models import Official, Ticket
 from contact_center.services.tickets import SYSTEM, NewTicket, file_ticket
-from contact_center.web.keys import UOW
+from contact_center.web.keys import ENGINE, UOW
 from tests.conftest import TEST_SECRET, login
 from tests.support import chat_clients
 from tests.support.chat_clients import Peer, citizen
@@ -29,7 +30,7 @@ async def supervisor(client: TestClient[Any, Any]) -> tuple[Peer, dict[str, Any]
 
 
 def waiting(snapshot: dict[str, Any], code: str) -> int:
-    return next(q["waiting"] for q in snapshot["queues"] if q["code"] == code)
+    return int(next(q["waiting"] for q in snapshot["queues"] if q["code"] == code))
 
 
 async def test_the_queue_change_is_pushed_without_polling(
@@ -117,3 +118,28 @@ async def test_supervisor_reassigns_a_pqrd(backend: str, console: TestClient[Any
     )
     assert answered.get("ok"), answered
     assert answered["ticket"]["status"] == "respondido"
+
+
+async def test_nothing_is_recomputed_while_nothing_changes_and_a_change_is_pushed_promptly(
+    backend: str, console: TestClient[Any, Any]
+) -> None:
+    sup, _ = await supervisor(console)
+    await asyncio.sleep(0.5)  # the join's own snapshot is done
+    sup.drain("dashboard")
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements.append(sql)
+
+    engine = console.app[ENGINE].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await asyncio.sleep(2.0)  # nobody does anything: several former 0.4 s ticks
+        assert not [sql for sql in statements if "FROM official_capacities" in sql], statements
+        assert not sup.drain("dashboard")
+        started = time.monotonic()
+        await citizen(str(console.make_url("/")), topic="hacienda")
+        await sup.next("dashboard", wait=3, where=lambda d: waiting(d, "hacienda") == 1)
+        assert time.monotonic() - started < 1.5
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
