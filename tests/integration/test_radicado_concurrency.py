@@ -4,18 +4,26 @@ radicados; filings that roll back give their numbers back, so the year's sequenc
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+from typing import Any
 
 from sqlalchemy import func, select
 
 from contact_center.domain.clock import FakeClock
 from contact_center.domain.legal_clock import PqrdType
 from contact_center.persistence.db import create_engine, session_factory
-from contact_center.persistence.models import Dependencia, RadicadoSequence, TicketEvent
+from contact_center.persistence.models import (
+    Dependencia,
+    IdempotencyRecord,
+    RadicadoSequence,
+    TicketEvent,
+)
 from contact_center.services import tickets
 from contact_center.services.notifier import RecordingNotifier
 from contact_center.services.tickets import Actor, NewTicket
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.web import idempotency
 from tests.conftest import START, TEST_SECRET
 
 NEW = NewTicket(PqrdType.PETICION, "Alumbrado", "Poste sin luz en la calle 18.", "web")
@@ -53,6 +61,47 @@ async def test_concurrent_filings_get_distinct_consecutive_gap_free_radicados(
         async with factory() as uow:
             sequence = await uow.session.get(RadicadoSequence, 2026)
             assert sequence is not None and sequence.last_value == 50
+            events = await uow.session.scalar(select(func.count()).select_from(TicketEvent))
+            assert events == 50
+    finally:
+        await engine.dispose()
+
+
+async def _file_once(factory: UnitOfWorkFactory, key: str, abandon: bool) -> str | None:
+    """Through `idempotency.once`, as the API files: on PostgreSQL the number is taken last."""
+
+    async def effect(uow: UnitOfWork) -> tuple[int, Any]:
+        filed = await tickets.file_ticket(uow, NEW, Actor("citizen"), secret=TEST_SECRET.encode())
+        await asyncio.sleep(random.uniform(0, 0.02))
+        if abandon:
+            raise Abandoned  # the transaction rolls back before the number is taken
+        return 201, {"radicado": filed.radicado}
+
+    try:
+        outcome = await idempotency.once(factory, idempotency.Claim("test", key), "hash", effect)
+    except Abandoned:
+        return None
+    radicado: str = outcome.json()["radicado"]
+    return radicado
+
+
+async def test_filings_that_take_their_number_last_stay_gap_free_and_answer_it(
+    backend: str, database_url: str
+) -> None:
+    engine = create_engine(database_url, pool_size=30)
+    try:
+        factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), FakeClock(START))
+        async with factory() as uow:
+            uow.session.add(Dependencia(code="atencion", name="Atención al Ciudadano", is_triage=True))
+            await uow.commit()
+        abandon = [False] * 50 + [True] * 10
+        random.shuffle(abandon)
+        results = await asyncio.gather(*(_file_once(factory, f"k{i}", a) for i, a in enumerate(abandon)))
+        radicados = sorted(r for r in results if r is not None)
+        assert radicados == [f"2026{n:06d}" for n in range(1, 51)]
+        async with factory() as uow:
+            stored = (await uow.session.scalars(select(IdempotencyRecord.body))).all()
+            assert sorted(json.loads(body)["radicado"] for body in stored) == radicados
             events = await uow.session.scalar(select(func.count()).select_from(TicketEvent))
             assert events == 50
     finally:
