@@ -294,12 +294,9 @@ class SupervisorFeed:
 
     async def current(self) -> dict[str, Any]:
         """The newest snapshot (computed now if none is current), with the waiting history."""
-        if self.latest is None:
-            await self.tick(force=True)
-        assert self.latest is not None
-        return self.latest
+        return self.latest if self.latest is not None else await self.tick(force=True)
 
-    async def tick(self, force: bool = False) -> None:
+    async def tick(self, force: bool = False) -> dict[str, Any]:
         now = time.time()
         # Cleared before reading: a change committed while this snapshot is read marks it again.
         self._changed.clear()
@@ -331,6 +328,7 @@ class SupervisorFeed:
         if force or print_ != self._last_print or now - self._last_sent >= self.heartbeat:
             self._last_print, self._last_sent = print_, now
             await self.emit(snapshot)
+        return snapshot
 
     def _due(self, listening: bool) -> bool:
         """Whether to recompute now: a change or the refresh while listened to, else the sample."""
@@ -343,21 +341,21 @@ class SupervisorFeed:
         while True:
             started = time.monotonic()
             listening = self.listeners() > 0
+            if not listening:
+                self.latest = None  # whoever joins next gets a snapshot of that moment
+                self._changed.clear()  # a change matters only while a supervisor sees it
             if self._due(listening):
                 try:
                     await self.tick()
                     if not listening:
-                        self.latest = None  # a sample only: the next supervisor gets a fresh snapshot
+                        self.latest = None  # a sample only
                 except Exception:
                     log.exception("supervisor_feed_failed")
             # Coalescing: at most one snapshot per `interval`, however many changes arrive.
             await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
-            # Then wait for a change; wake each second anyway to notice a supervisor joining.
-            if listening:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), 1.0)
-            else:
-                await asyncio.sleep(1.0)
+            # Then wait for a change; wake each second anyway (the refresh, a supervisor joining).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), 1.0)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self.run(), name="supervisor-feed")
