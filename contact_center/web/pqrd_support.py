@@ -29,7 +29,7 @@ ACCESS_CODE_FAILURES = 10
 ACCESS_CODE_WINDOW_SECONDS = 15 * 60
 _STORE, _LIMITER, _GAUGE = "intake.attachments", "intake.limiter", "intake.outbound_gauge"
 _SLOTS = "intake.filing_slots"
-FILING_SLOTS = 2
+FILING_SLOTS = 4
 _LISTS = {"priority_flags"}
 
 
