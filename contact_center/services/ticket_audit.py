@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from contact_center.domain.tickets import ChainLink, verify_chain
 from contact_center.persistence.models import Ticket, TicketEvent
-from contact_center.services.tickets import event_payload, ticket_by_radicado
+from contact_center.services.ticket_chain import event_payload
+from contact_center.services.tickets import ticket_by_radicado
 from contact_center.services.uow import UnitOfWork
 
 
