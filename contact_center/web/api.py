@@ -13,10 +13,10 @@ import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from contact_center.domain.errors import InvalidInput
 from contact_center.domain.officials import Role
@@ -24,6 +24,9 @@ from contact_center.domain.officials import Role
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 """Any handler; route handlers take the request plus the validated inputs as keyword arguments."""
 M = TypeVar("M", bound=BaseModel)
+# Row ids are 32-bit on PostgreSQL: a larger number from a client is bad input, not a driver error.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class ErrorDetail(BaseModel):

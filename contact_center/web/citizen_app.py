@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from contact_center.domain.errors import DomainError, InvalidInput, Unauthorized
+from contact_center.domain.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from contact_center.domain.legal_clock import parse_pqrd_type
 from contact_center.services import attachments, intake
 from contact_center.services import citizen_accounts as accounts
@@ -22,7 +22,7 @@ from contact_center.services.citizen_accounts import CitizenPrincipal, Registrat
 from contact_center.services.citizens import CitizenDetails
 from contact_center.services.tickets import Actor, append_event, notify_ticket
 from contact_center.web import idempotency, login_limits
-from contact_center.web.api import ApiRoutes, Handler
+from contact_center.web.api import MAX_ROW_ID, ApiRoutes, Handler
 from contact_center.web.citizen_schemas import (
     AppAccountOut,
     AppAttachIn,
@@ -77,7 +77,10 @@ async def require_citizen(request: web.Request) -> CitizenPrincipal:
 
 
 def _ticket_id(request: web.Request) -> int:
-    return int(request.match_info["ticket_id"])
+    ticket_id = int(request.match_info["ticket_id"])
+    if ticket_id > MAX_ROW_ID:  # no such row; the database would refuse the number itself
+        raise NotFound("No encontramos ese caso.")
+    return ticket_id
 
 
 class MultipartRequired(DomainError):

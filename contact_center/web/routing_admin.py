@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from contact_center.domain.errors import InvalidInput
 from contact_center.domain.officials import Role
 from contact_center.services.auth import Principal
-from contact_center.web.api import ApiRoutes
+from contact_center.web.api import MAX_ROW_ID, ApiRoutes
 from contact_center.web.keys import UOW
 from routing import admin
 from routing.admin import OfficialRoutingIn, QueueIn, QueueOut, RoutingSettingsIn
@@ -66,6 +66,8 @@ async def put_queue(request: web.Request, principal: Principal, body: QueueIn) -
 async def put_official(request: web.Request, principal: Principal, body: OfficialRoutingIn) -> web.Response:
     try:
         official_id = int(request.match_info["official_id"])
+        if not 1 <= official_id <= MAX_ROW_ID:
+            raise ValueError(official_id)
     except ValueError:
         raise InvalidInput("Id de funcionario no válido.", code="invalid_official_id") from None
     async with request.app[UOW]() as uow:

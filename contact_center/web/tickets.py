@@ -24,7 +24,7 @@ from contact_center.services import tickets as service
 from contact_center.services.auth import Principal
 from contact_center.services.tickets import Actor
 from contact_center.services.uow import UnitOfWork
-from contact_center.web.api import ApiRoutes
+from contact_center.web.api import MAX_ROW_ID, ApiRoutes, RowId
 from contact_center.web.keys import UOW
 
 routes = ApiRoutes()
@@ -35,10 +35,10 @@ BASE = "/api/v1/tickets/{radicado}"
 class TicketListQuery(BaseModel):
     status: TicketStatus | None = None
     dependencia: str | None = Field(default=None, max_length=40, description="dependencia code")
-    assignee_id: int | None = None
+    assignee_id: RowId | None = None
     due_before: date | None = Field(default=None, description="due date strictly before this day")
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_ROW_ID)
 
 
 class TicketSummary(BaseModel):
