@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     JSON,
     ColumnElement,
     Insert,
@@ -233,9 +234,8 @@ async def insert_numbered_ticket(session: AsyncSession, values: dict[str, Any], 
     return int(result.scalar_one()), number
 
 
-@cache
-def _pg_ticket_statement() -> Insert:
-    """INSERT INTO tickets ... SELECT ..., <radicado> FROM (the counter's upsert RETURNING)."""
+def _pg_next_number() -> tuple[CTE, ColumnElement[str]]:
+    """The year's counter taken (the row lock held to COMMIT) and the radicado it makes, in SQL."""
     number = (
         postgresql.insert(_SEQUENCES)
         .values(year=bindparam("year", type_=Integer()), last_value=1)
@@ -247,7 +247,13 @@ def _pg_ticket_statement() -> Insert:
     )
     digits = cast(number.c.last_value, String())
     padded = case((number.c.last_value < 10**SEQ_DIGITS, func.lpad(digits, SEQ_DIGITS, "0")), else_=digits)
-    radicado = cast(bindparam("year", type_=Integer()), String()) + padded
+    return number, cast(bindparam("year", type_=Integer()), String()) + padded
+
+
+@cache
+def _pg_ticket_statement() -> Insert:
+    """INSERT INTO tickets ... SELECT ..., <radicado> FROM (the counter's upsert RETURNING)."""
+    number, radicado = _pg_next_number()
     chosen = select(*(_param(_TICKETS, c) for c in TICKET_COLUMNS), radicado).select_from(number)
     return (
         insert(_TICKETS)
@@ -387,20 +393,8 @@ def _sha256_hex(value: ColumnElement[Any]) -> ColumnElement[str]:
 @cache
 def _pg_finish_statement(events: int, with_answer: bool) -> Select[Any]:
     """WITH number, ticket, events, answer: SELECT the radicado (every CTE runs exactly once)."""
-    number = (
-        postgresql.insert(_SEQUENCES)
-        .values(year=bindparam("year", type_=Integer()), last_value=1)
-        .on_conflict_do_update(
-            index_elements=[_SEQUENCES.c.year], set_={"last_value": _SEQUENCES.c.last_value + 1}
-        )
-        .returning(_SEQUENCES.c.last_value)
-        .cte("number")
-    )
-    digits = cast(number.c.last_value, String())
-    padded = case((number.c.last_value < 10**SEQ_DIGITS, func.lpad(digits, SEQ_DIGITS, "0")), else_=digits)
-    numbered = select((cast(bindparam("year", type_=Integer()), String()) + padded).label("radicado")).cte(
-        "numbered"
-    )
+    _, radicado = _pg_next_number()
+    numbered = select(radicado.label("radicado")).cte("numbered")
     radicado = numbered.c.radicado
     columns = (*TICKET_COLUMNS, "id")
     ticket = (
