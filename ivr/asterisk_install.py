@@ -17,7 +17,7 @@ from channels.asterisk.call_control import AmiCallControl
 from channels.asterisk.config import AgiConfig, AmiConfig
 from channels.asterisk.ivr_runner import AsteriskIvr, official_interface
 from channels.asterisk.members import reconcile_members
-from channels.asterisk.mirror import AmiMirror
+from channels.asterisk.mirror import AmiMirror, callback_action_id
 from contact_center.config import Settings
 from contact_center.web.keys import SETTINGS, UOW
 from ivr.line import VOICE_LINE
@@ -96,6 +96,7 @@ class AmiDialer:
             f"Local/{national}@callbacks", context="callback-conectado", exten="s",
             variables={"OFFICIAL_INTERFACE": official_interface(official_id),
                        "CONVERSATION_ID": str(conversation_id)},
+            action_id=callback_action_id(conversation_id),
         )  # fmt: skip
 
 

@@ -186,14 +186,14 @@ class AmiClient:
     async def originate(
         self, channel: str, *, context: str, exten: str, priority: int = 1,
         caller_id: str | None = None, variables: Mapping[str, str] | None = None,
-        ring_timeout_ms: int = 30_000,
+        ring_timeout_ms: int = 30_000, action_id: str | None = None,
     ) -> str:  # fmt: skip
         """Queue an asynchronous call (a callback); returns the ActionID.
 
         Returns once Asterisk accepted it; the outcome comes later as an ``OriginateResult``
-        event with the same ``action_id``.
+        event with the same ``action_id`` (the caller's own, or a new one).
         """
-        action_id = f"pasto195-originate-{uuid.uuid4()}"
+        action_id = action_id or f"pasto195-originate-{uuid.uuid4()}"
         fields: dict[str, Any] = {"Action": "Originate", "ActionID": action_id, "Channel": channel,
                                   "Context": context, "Exten": exten, "Priority": str(priority),
                                   "Timeout": str(ring_timeout_ms), "Async": "true"}  # fmt: skip

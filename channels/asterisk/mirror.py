@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -260,11 +261,38 @@ async def _add_figures(uow: UnitOfWork, figures: dict[tuple[str, date], _Figures
         row.talk_seconds += add.talk_seconds
 
 
-async def _originated(uow: UnitOfWork, event: OriginateResult, callbacks: CallbackOutcomes | None) -> None:
-    callback = await uow.session.scalar(
-        select(VoiceCallback).where(VoiceCallback.provider_ref == event.action_id).with_for_update()
+_CALLBACK_PREFIX = "pasto195-callback-"
+
+
+def callback_action_id(conversation_id: int) -> str:
+    """The ActionID of a callback's Originate: it names the call, so its outcome finds the row."""
+    return f"{_CALLBACK_PREFIX}{conversation_id}-{uuid.uuid4().hex}"
+
+
+def _conversation_of(action_id: str) -> int | None:
+    head, _, _ = action_id.removeprefix(_CALLBACK_PREFIX).partition("-")
+    return int(head) if action_id.startswith(_CALLBACK_PREFIX) and head.isdigit() else None
+
+
+async def _dialing_callback(uow: UnitOfWork, action_id: str) -> VoiceCallback | None:
+    """The callback this Originate dialled, locked. Asterisk may answer a fast failure before the
+    dialler committed `dialing` with this ActionID, so the row is locked by its conversation first:
+    that waits for the dialler's commit (it holds the row) instead of missing the outcome."""
+    conversation_id = _conversation_of(action_id)
+    which = (
+        VoiceCallback.conversation_id == conversation_id
+        if conversation_id is not None
+        else VoiceCallback.provider_ref == action_id
     )
-    if callback is None or callback.status != "dialing":
+    callback = await uow.session.scalar(select(VoiceCallback).where(which).with_for_update())
+    if callback is None or callback.provider_ref != action_id or callback.status != "dialing":
+        return None
+    return callback
+
+
+async def _originated(uow: UnitOfWork, event: OriginateResult, callbacks: CallbackOutcomes | None) -> None:
+    callback = await _dialing_callback(uow, event.action_id)
+    if callback is None:
         return
     if event.success:
         callback.status = "done"
