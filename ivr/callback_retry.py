@@ -2,7 +2,10 @@
 
 When the outgoing call of a callback ends unanswered (Twilio `no-answer`, `busy`, `failed`...;
 an Asterisk OriginateResponse failure), `CallbackOutcomes.not_answered` records the attempt as a
-`call_events` row and, while attempts remain:
+`call_events` row (`callback_not_answered`); when the provider refuses to place it at all (Twilio's
+REST API answers an error, Asterisk answers the Originate with `Response: Error`),
+`CallbackOutcomes.dial_refused` records it as `callback_dial_refused`. Either way, while attempts
+remain:
 
 - the official's work item goes back to `waiting` with its original `enqueued_at` (its place in
   line) but parked: `distributor = "callback"` keeps it out of the router's offers, so no official
@@ -40,6 +43,9 @@ log = logging.getLogger(__name__)
 RETRY_JOB = "ivr.callback_retry:retry_callback_job"
 PARKED = "callback"  # work_items.distributor of a callback waiting for its next attempt
 NOT_ANSWERED = "callback_not_answered"
+DIAL_REFUSED = "callback_dial_refused"
+ATTEMPT_KINDS = (NOT_ANSWERED, DIAL_REFUSED)  # one call_events row per spent attempt, either kind
+REFUSED = "dial-refused"  # the outcome of a refused dial (as `no-answer`, `busy`... of a call)
 CLOSED = "callback_closed"
 NO_ANSWER_CODE = "devolucion_sin_respuesta"
 
@@ -62,12 +68,26 @@ class CallbackOutcomes:
         """The citizen did not answer attempt `callback.attempts`: retry later, or close it."""
         if callback.status != "dialing":  # a replayed status callback: that attempt is settled
             return
+        await self._spent(uow, callback, NOT_ANSWERED, outcome, provider_ref=callback.provider_ref or "")
+
+    async def dial_refused(
+        self, uow: UnitOfWork, callback: VoiceCallback, official_id: int, error: str
+    ) -> None:
+        """The provider refused to place attempt `callback.attempts` (for `official_id`, who
+        accepted it): the same retry or close as an unanswered call; `error` is what it said."""
+        callback.official_id = official_id
+        await self._spent(uow, callback, DIAL_REFUSED, REFUSED, error=error)
+
+    async def _spent(
+        self, uow: UnitOfWork, callback: VoiceCallback, kind: str, outcome: str, **data: str
+    ) -> None:
         call = await uow.session.get(Conversation, callback.conversation_id, with_for_update=True)
         assert call is not None
         now = uow.clock.now()
         attempt = callback.attempts
-        _record(uow, call.id, NOT_ANSWERED, f"callback-attempt:{attempt}", now,
-                attempt=attempt, outcome=outcome, provider_ref=callback.provider_ref or "")  # fmt: skip
+        _record(
+            uow, call.id, kind, f"callback-attempt:{attempt}", now, attempt=attempt, outcome=outcome, **data
+        )
         if attempt < self.policy.max_attempts:
             await _park(uow, call.id, callback.official_id)
             callback.status, callback.official_id = "retry", None
@@ -118,7 +138,7 @@ async def due_retries(uow: UnitOfWork, jobs: Jobs, delay_seconds: float) -> int:
         await uow.session.execute(
             select(VoiceCallback.id, VoiceCallback.attempts, func.max(CallEvent.at))
             .join(CallEvent, CallEvent.conversation_id == VoiceCallback.conversation_id)
-            .where(VoiceCallback.status == "retry", CallEvent.kind == NOT_ANSWERED)
+            .where(VoiceCallback.status == "retry", CallEvent.kind.in_(ATTEMPT_KINDS))
             .group_by(VoiceCallback.id, VoiceCallback.attempts)
         )
     ).all()

@@ -3,6 +3,9 @@ item, the line calls the citizen back and bridges them to that official.
 
 The callback row is the durable record; `dial_due_callbacks` runs periodically in every web process
 (and is safe to run in several: each callback is claimed under a row lock before it is dialled).
+A dial the provider refuses outright (Twilio's REST API answers an error, Asterisk answers the
+Originate with `Response: Error`) is an attempt like an unanswered call: `ivr.callback_retry`
+retries it after the delay or closes the callback after the last attempt.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from sqlalchemy import select
 from contact_center.persistence.models import Conversation
 from contact_center.persistence.voice_models import VoiceCallback
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from ivr.callback_retry import CallbackOutcomes
 from ivr.providers import provider_of
 from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 3
 
 
 class Dialer(Protocol):
@@ -56,20 +59,24 @@ async def request_callback(
 DialerOf = Callable[[str], Dialer | None]  # the call's provider ("twilio", "asterisk") -> its dialer
 
 
-async def dial_due_callbacks(uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf) -> int:
+async def dial_due_callbacks(
+    uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf, outcomes: CallbackOutcomes
+) -> int:
     """Dial every pending callback whose work item an official accepted, on the provider the
-    citizen called through; returns how many."""
+    citizen called through; returns how many were placed (a refused dial is not)."""
     async with uows() as uow:
         pending = (
             await uow.session.scalars(select(VoiceCallback.id).where(VoiceCallback.status == "pending"))
         ).all()
     dialled = 0
     for callback_id in pending:
-        dialled += await _dial_one(uows, queue, dialers, callback_id)
+        dialled += await _dial_one(uows, queue, dialers, outcomes, callback_id)
     return dialled
 
 
-async def _dial_one(uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf, callback_id: int) -> int:
+async def _dial_one(
+    uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf, outcomes: CallbackOutcomes, callback_id: int
+) -> int:
     async with uows() as uow:
         callback = await uow.session.get(VoiceCallback, callback_id, with_for_update=True)
         if callback is None or callback.status != "pending":
@@ -84,9 +91,9 @@ async def _dial_one(uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf
         callback.attempts += 1
         try:
             ref = await dialer.call_back(callback.number, official_id, callback.conversation_id)
-        except Exception as exc:  # the provider is down: retry on the next round, a few times
+        except Exception as exc:  # refused outright: the attempt is spent, as if nobody answered
             log.warning("ivr_callback_dial_failed", extra={"callback_id": callback.id, "error": repr(exc)})
-            callback.status = "failed" if callback.attempts >= MAX_ATTEMPTS else "pending"
+            await outcomes.dial_refused(uow, callback, official_id, _refusal(exc))
             await uow.commit()
             return 0
         callback.status, callback.official_id, callback.provider_ref = "dialing", official_id, ref
@@ -94,3 +101,10 @@ async def _dial_one(uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf
         await uow.commit()
         log.info("ivr_callback_dialled", extra={"callback_id": callback.id, "official_id": official_id})
         return 1
+
+
+def _refusal(exc: Exception) -> str:
+    """What the provider said (Twilio's error text, Asterisk's Message), for the call's history."""
+    details = getattr(exc, "details", None)  # CallControlFailed keeps Twilio's own words there
+    said = details.get("provider_error") if isinstance(details, dict) else None
+    return str(said or exc or type(exc).__name__)[:200]

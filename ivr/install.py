@@ -98,7 +98,7 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
         app[CALLS] = CallsService(lambda provider: control_of(app, provider), lambda: _router(app))
         task = None
         if queue is not None:
-            task = asyncio.create_task(_dial_callbacks(app, queue), name="ivr-callbacks")
+            task = asyncio.create_task(_dial_callbacks(app, queue, outcomes), name="ivr-callbacks")
         log.info("voice_line_ready", extra={"flows": sorted(flows), "router": queue is not None})
         yield
         if task is not None:
@@ -120,14 +120,14 @@ def _first(factories: list[Callable[[web.Application], T | None]], app: web.Appl
     return None
 
 
-async def _dial_callbacks(app: web.Application, queue: CallQueue) -> None:
+async def _dial_callbacks(app: web.Application, queue: CallQueue, outcomes: CallbackOutcomes) -> None:
     jobs, delay = app.get(JOBS), app[SETTINGS].callback_retry_delay_seconds
     while True:
         try:
             if jobs is not None:  # unanswered callbacks whose delay has passed (their job re-checks)
                 async with app[UOW]() as uow:
                     await due_retries(uow, jobs, delay)
-            await dial_due_callbacks(app[UOW], queue, lambda provider: dialer_of(app, provider))
+            await dial_due_callbacks(app[UOW], queue, lambda provider: dialer_of(app, provider), outcomes)
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.exception("ivr_callback_round_failed")
         await asyncio.sleep(CALLBACK_ROUND_SECONDS)

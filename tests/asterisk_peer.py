@@ -85,6 +85,7 @@ class Caller:
 
 
 ANSWERED = 4  # OriginateResponse Reason of an answered call (Asterisk's AST_CONTROL_ANSWER)
+REFUSED = -1  # in `originate_reasons`: the action itself answers Response: Error, no call is placed
 
 
 @dataclass
@@ -115,7 +116,8 @@ class PeerState:
         ]
     )
 
-    # OriginateResponse Reason of each Originate in turn (3 no answer, 5 busy); then 4, answered.
+    # OriginateResponse Reason of each Originate in turn (3 no answer, 5 busy, or REFUSED); then 4,
+    # answered.
     originate_reasons: list[int] = field(default_factory=list)
 
 
@@ -394,6 +396,8 @@ def _channel_action(state: PeerState, action: Mapping[str, str]) -> bytes:
 def _originate(state: PeerState, action: Mapping[str, str]) -> bytes:
     action_id = action.get("ActionID", "")
     reason = state.originate_reasons.pop(0) if state.originate_reasons else ANSWERED
+    if reason == REFUSED:  # as Asterisk 22 answers an Originate into a context it does not have
+        return _error(action_id, "Extension does not exist.")
     result = _message(
         ("Event", "OriginateResponse"), ("Privilege", "call,all"), ("ActionID", action_id),
         ("Response", "Success" if reason == ANSWERED else "Failure"), ("Channel", action.get("Channel", "")),

@@ -1,6 +1,7 @@
 """An Asterisk callback the citizen does not answer (OriginateResponse failures from the simulated
-Asterisk) is originated again after the configured delay on the fake clock, keeping the citizen's
-place, and closed after the last attempt with its outcome in the call's history."""
+Asterisk), or whose Originate Asterisk refuses (Response: Error), is originated again after the
+configured delay on the fake clock, keeping the citizen's place, and closed after the last attempt
+with its outcome in the call's history."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from contact_center.persistence.routing_models import WorkItem
 from contact_center.persistence.voice_models import VoiceCallback
 from contact_center.web.keys import UOW
 from ivr.asterisk_install import ASTERISK
-from tests.asterisk_peer import AmiPeer, PeerState
+from tests.asterisk_peer import REFUSED, AmiPeer, PeerState
 from tests.conftest import AppFactory
 from tests.integration.agi_caller import Caller, call
 from tests.integration.test_asterisk_call_control import LEG, LINKEDID, agi_port, eventually
 from tests.integration.test_twilio_call_control import AGENT, official
-from tests.support.chat_clients import close_all, seed_before_start
+from tests.support.chat_clients import Peer, close_all, seed_before_start
 
 DELAY_SECONDS = 600
 NO_ANSWER, BUSY = 3, 5  # OriginateResponse Reason codes
@@ -76,6 +77,11 @@ async def callback_state(
         return call_row, callback, item, list(events)
 
 
+async def accept_offer(agent_peer: Peer) -> None:
+    offer = await agent_peer.next("offer", wait=10)
+    assert (await agent_peer.call("accept", {"offer_id": offer["offer_id"]})).get("ok")
+
+
 async def test_an_unanswered_asterisk_callback_is_originated_again_then_closed(
     line: TestClient[Any, Any], peer: AmiPeer, clock: FakeClock
 ) -> None:
@@ -122,6 +128,55 @@ async def test_an_unanswered_asterisk_callback_is_originated_again_then_closed(
     outcomes = [(e.data["attempt"], e.data["outcome"]) for e in events if e.kind == "callback_not_answered"]
     assert outcomes == [(1, "no-answer"), (2, "busy")]
     assert [e.data for e in events if e.kind == "callback_closed"] == [{"attempts": 2, "outcome": "busy"}]
+
+    clock.advance(seconds=DELAY_SECONDS * 3)  # nothing is originated again
+    await asyncio.sleep(2.5)
+    assert len(peer.actions_named("Originate")) == 2
+    await agent_peer.close()
+
+
+async def test_an_originate_asterisk_refuses_is_retried_after_the_delay_then_closed(
+    line: TestClient[Any, Any], peer: AmiPeer, clock: FakeClock
+) -> None:
+    peer.state.originate_reasons[:] = [REFUSED, REFUSED]  # both Originates answer Response: Error
+    await call(agi_port(line), Caller(keys=["0", "1", "1"], variables={"CHANNEL(linkedid)": LINKEDID}),
+               uniqueid=LINKEDID)  # fmt: skip
+    _, _, queued, _ = await callback_state(line)
+    agent_peer, _ = await official(line, AGENT)
+    assert (await agent_peer.call("presence", {"presence": "available"}))["ok"]
+    await accept_offer(agent_peer)
+
+    async def settled(status: str) -> bool:
+        _, callback, _, _ = await callback_state(line)
+        return callback.status == status
+
+    await eventually(lambda: settled("retry"), 10)  # refused: the attempt is spent, parked
+    call_row, callback, item, events = await callback_state(line)
+    assert (callback.attempts, callback.official_id) == (1, None)
+    assert (item.status, item.distributor, item.enqueued_at) == ("waiting", "callback", queued.enqueued_at)
+    assert call_row.state == "queued"
+    assert [e.data for e in events if e.kind == "callback_dial_refused"] == [
+        {"attempt": 1, "outcome": "dial-refused", "error": "Originate: Extension does not exist."}
+    ]
+
+    await asyncio.sleep(2.5)  # a dialling round passes: no new Originate before the delay
+    clock.advance(seconds=DELAY_SECONDS - 60)
+    with pytest.raises(TimeoutError):
+        await agent_peer.next("offer", wait=3)
+    assert len(peer.actions_named("Originate")) == 1
+    clock.advance(seconds=61)
+    await accept_offer(agent_peer)
+
+    await eventually(lambda: settled("failed"), 10)  # refused again: the last of 2 attempts
+    assert len(peer.actions_named("Originate")) == 2
+    call_row, callback, item, events = await callback_state(line)
+    assert callback.attempts == 2 and item.status == "abandoned"
+    assert (call_row.state, call_row.wrap_up_code) == ("abandoned", "devolucion_sin_respuesta")
+    assert [e.data["attempt"] for e in events if e.kind == "callback_dial_refused"] == [1, 2]
+    assert [e.kind for e in events if e.kind == "callback_not_answered"] == []
+    assert [e.data for e in events if e.kind == "callback_closed"] == [
+        {"attempts": 2, "outcome": "dial-refused"}
+    ]
 
     clock.advance(seconds=DELAY_SECONDS * 3)  # nothing is originated again
     await asyncio.sleep(2.5)

@@ -56,14 +56,29 @@ def call_params(sid: str = CALL_SID, **extra: str) -> dict[str, str]:
     return {"CallSid": sid, "AccountSid": "AC0000", "From": CALLER, "To": "+576027333195", **extra}
 
 
+# Twilio's answer to a call it will not place (HTTP 400, its error JSON), e.g. a country not enabled.
+GEO_REFUSAL = {
+    "code": 21215,
+    "message": f"Account not authorized to call {CALLER}. Perhaps you need to enable some international "
+    "permissions: https://www.twilio.com/console/voice/calls/geo-permissions/low-risk",
+    "more_info": "https://www.twilio.com/docs/errors/21215",
+    "status": 400,
+}
+
+
 class TwilioRest:
-    """A stand-in for Twilio's Calls resource: records every update and creation the client POSTs."""
+    """A stand-in for Twilio's Calls resource: records every update and creation the client POSTs.
+
+    Errors put in `refusals` answer the next creations in turn (HTTP `status` with Twilio's error
+    JSON) and those requests go to `refused` instead of `created`."""
 
     ACCOUNT = "AC00000000000000000000000000000195"
 
     def __init__(self) -> None:
         self.updates: list[dict[str, str]] = []
         self.created: list[dict[str, str]] = []
+        self.refusals: list[dict[str, Any]] = []
+        self.refused: list[dict[str, str]] = []
         self.base = ""
         self._runner: Any = None
 
@@ -77,6 +92,10 @@ class TwilioRest:
 
         async def create(request: web.Request) -> web.Response:
             form = {k: str(v) for k, v in (await request.post()).items()}
+            if self.refusals:
+                self.refused.append(form)
+                error = self.refusals.pop(0)
+                return web.json_response(error, status=int(error["status"]))
             sid = f"CAcallback{len(self.created):022d}"
             self.created.append({"sid": sid, **form})
             return web.json_response({"sid": sid, "status": "queued"}, status=201)
