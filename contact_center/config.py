@@ -104,7 +104,8 @@ class Settings(BaseSettings):
     ami_secret: str | None = None
     agi_host: str = "127.0.0.1"
     agi_port: int = Field(default=4573, ge=0, le=65535)
-    # A callback the citizen did not answer is dialled again after the delay, up to this many calls.
+    # A callback the citizen did not answer (or the provider refused to place) is dialled again after
+    # the delay, up to this many calls.
     callback_max_attempts: int = Field(default=3, ge=1, le=10)
     callback_retry_delay_seconds: float = Field(default=300.0, ge=0)
     smtp_host: str | None = None
