@@ -75,6 +75,16 @@ async def file_salud_ticket(
     return filed.id
 
 
+async def request_completion(uows: UnitOfWorkFactory, ticket_id: int, official: int, reason: str) -> None:
+    """The official asks the citizen to complete the petición: the legal clock is suspended and the
+    citizen is sent a notice."""
+    async with uows() as uow:
+        ticket = await uow.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        await ticket_actions.request_completion(uow, ticket, Actor("official", official), reason=reason)
+        await uow.commit()
+
+
 async def load_ticket(uows: UnitOfWorkFactory, ticket_id: int) -> Ticket:
     async with uows() as uow:
         ticket = await uow.session.get(Ticket, ticket_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from contact_center.domain.events import Event
 from contact_center.domain.officials import Presence
 from contact_center.persistence.models import Conversation, Official
-from contact_center.services.notifier import Notifier
+from contact_center.services.notifier import Notifier, RecordingNotifier
 from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
 from contact_center.web.keys import NOTIFIER, ROUTER, ROUTING_ENGINE, UOW
 from routing.bus import Change, RoutingNotifier
@@ -33,6 +34,19 @@ class Tap:
 
     def named(self, name: str, room: str | None = None) -> list[dict[str, Any]]:
         return [e.payload for e in self.events if e.name == name and (room is None or e.room == room)]
+
+
+class OfferFlag(RecordingNotifier):
+    """Records events and sets `flag` once an offer is published: a test waits on it, not on time."""
+
+    def __init__(self, flag: asyncio.Event) -> None:
+        super().__init__()
+        self.flag = flag
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        await super().publish(events)
+        if any(e.name == "offer" for e in events):
+            self.flag.set()
 
 
 @dataclass

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from contact_center.config import Settings
@@ -21,38 +18,12 @@ from contact_center.persistence.outbound_models import OutboundMessage
 from contact_center.services.seed import seed_demo
 from contact_center.web.keys import UOW
 from tests.conftest import AppFactory
+from tests.integration import mail_support
+from tests.integration.mail_support import Inbox
 from tests.integration.test_pqrd_api import FILING, filing
-from tests.support.server import free_port
 
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def start_smtp(smtp_port: int) -> Iterator[Callable[[], Inbox]]:
-    controllers: list[Controller] = []
-
-    def start() -> Inbox:
-        inbox = Inbox()
-        controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-        controller.start()
-        controllers.append(controller)
-        return inbox
-
-    yield start
-    for controller in controllers:
-        controller.stop()
+smtp_port = mail_support.smtp_port
+start_smtp = mail_support.start_smtp
 
 
 @pytest.fixture

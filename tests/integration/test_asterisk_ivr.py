@@ -16,24 +16,17 @@ from channels.asterisk.config import AgiConfig
 from channels.asterisk.ivr_runner import AsteriskIvr
 from contact_center.config import Settings
 from contact_center.persistence.models import Attachment, Conversation, Ticket
-from contact_center.services.seed import seed_demo
 from contact_center.web.keys import UOW
 from ivr.line import VOICE_LINE
 from tests.conftest import AppFactory
+from tests.integration import twilio_support
 from tests.integration.agi_caller import Caller, call
 from tests.integration.twilio_support import call_params, said, twiml
 
 LINKEDID = "1795476145.0"
 
 
-@pytest.fixture
-async def line(
-    backend: str, make_client: AppFactory, make_settings: Callable[..., Settings]
-) -> TestClient[Any, Any]:
-    client = await make_client(make_settings(twilio_auth_token="twilio-test-auth-token"))
-    async with client.app[UOW]() as uow:
-        await seed_demo(uow)
-    return client
+line = twilio_support.seeded_line()  # the same city and line as on Twilio
 
 
 @pytest.fixture

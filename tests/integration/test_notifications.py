@@ -4,13 +4,12 @@ against a local stand-in of api.twilio.com), and every notice stays as evidence.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from contact_center.config import Settings
@@ -22,7 +21,14 @@ from contact_center.services.seed import seed_demo
 from contact_center.services.tickets import Actor
 from contact_center.web.keys import UOW
 from tests.conftest import AppFactory, login
-from tests.integration.escalation_support import eventually, file_salud_ticket, official_id
+from tests.integration import mail_support
+from tests.integration.escalation_support import (
+    eventually,
+    file_salud_ticket,
+    official_id,
+    request_completion,
+)
+from tests.integration.mail_support import Inbox
 from tests.integration.test_pqrd_api import filing
 from tests.support.server import free_port
 
@@ -32,22 +38,9 @@ EMAIL = "ana.perez@example.co"
 ANSWER = "La Secretaría de Salud programó la entrega de sus medicamentos para el lunes."
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+smtp_port = mail_support.smtp_port
+start_smtp = mail_support.start_smtp
+smtp = mail_support.smtp
 
 
 @pytest.fixture
@@ -117,13 +110,7 @@ async def test_a_citizen_gets_status_notices_by_email_and_sms_recorded_as_sent(
     citizen = await _citizen(uows)
     agent = await official_id(uows, "agente2@demo.pasto.gov.co")
     ticket_id = await file_salud_ticket(uows, agent, citizen_id=citizen, notify_by_email=True)
-    async with uows() as uow:
-        ticket = await uow.session.get(Ticket, ticket_id)
-        assert ticket is not None
-        await ticket_actions.request_completion(
-            uow, ticket, Actor("official", agent), reason="Adjunte la fórmula médica vigente."
-        )
-        await uow.commit()
+    await request_completion(uows, ticket_id, agent, reason="Adjunte la fórmula médica vigente.")
 
     async def all_sent() -> bool:
         async with uows() as uow:
@@ -136,7 +123,7 @@ async def test_a_citizen_gets_status_notices_by_email_and_sms_recorded_as_sent(
         return len(statuses) == 2 and set(statuses) == {"sent"}
 
     await eventually(all_sent, what="two notices sent")
-    mails = [body for rcpt, body in inbox.messages if rcpt == [EMAIL]]
+    mails = inbox.texts_to(EMAIL)
     assert len(mails) == 1
     assert "complete su petici" in mails[0] and "rmula m" in mails[0]
     assert len(posted) == 1 and {p["To"] for p in posted} == {PHONE}

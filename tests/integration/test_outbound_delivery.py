@@ -4,50 +4,36 @@ leaves a lease after which the sweep of the web process (the embedded default) s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from aiosmtpd.controller import Controller
 
 from contact_center.config import Settings
 from contact_center.domain.clock import FakeClock
 from contact_center.jobs.inline import InlineJobs
 from contact_center.jobs.rq_jobs import RqJobs
-from contact_center.persistence.outbound_models import OutboundMessage
 from contact_center.services import outbound
 from contact_center.services.acknowledgement import ACK_JOB
 from contact_center.services.mail import SmtpMailer, queue_message
 from contact_center.services.notifications import DELIVER_JOB
 from contact_center.web.keys import JOBS, UOW
 from tests.conftest import AppFactory
+from tests.integration import mail_support
 from tests.integration.escalation_support import eventually
-from tests.support.server import free_port
+from tests.integration.mail_support import Inbox, outbound_row
 
 TO = "ana@example.co"
-
-
-class SlowInbox:
-    """An SMTP server that takes its time to accept, so deliveries of one row overlap."""
-
-    def __init__(self) -> None:
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(0.3)
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 OK"
+smtp_port = mail_support.smtp_port
+start_smtp = mail_support.start_smtp
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[SlowInbox, int]]:
-    inbox, port = SlowInbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+def smtp(smtp_port: int, start_smtp: Callable[..., Inbox]) -> tuple[Inbox, int]:
+    """An SMTP server that takes its time to accept, so deliveries of one row overlap."""
+    return start_smtp(Inbox(accept_after=0.3)), smtp_port
 
 
 async def _app(
@@ -70,18 +56,10 @@ async def _message(client: TestClient[Any, Any], *, crashed_sender: bool = False
         return row.id
 
 
-async def _row(client: TestClient[Any, Any], outbound_id: int) -> OutboundMessage:
-    async with client.app[UOW]() as uow:
-        row = await uow.session.get(OutboundMessage, outbound_id)
-        assert row is not None
-        uow.session.expunge(row)
-        return row
-
-
 async def test_concurrent_deliveries_of_one_message_send_one_email(
     make_client: AppFactory,
     make_settings: Callable[..., Settings],
-    smtp: tuple[SlowInbox, int],
+    smtp: tuple[Inbox, int],
     backend: str,
 ) -> None:
     inbox, port = smtp
@@ -101,20 +79,20 @@ async def test_concurrent_deliveries_of_one_message_send_one_email(
     assert sorted(outcomes) == ["claimed", "claimed", "claimed", "sent"]
 
     async def both_sent() -> bool:
-        return all([(await _row(client, i)).status == "sent" for i in (first, second)])
+        return all([(await outbound_row(client.app[UOW], i)).status == "sent" for i in (first, second)])
 
     await eventually(both_sent, what="both messages sent")
     await asyncio.sleep(0.5)  # a second send, had there been one, would have arrived by now
     assert inbox.recipients == [[TO], [TO]]
     for outbound_id in (first, second):
-        row = await _row(client, outbound_id)
+        row = await outbound_row(client.app[UOW], outbound_id)
         assert row.attempts == 1 and row.claimed_until is None and row.sent_at is not None
 
 
 async def test_a_claim_left_by_a_crashed_sender_is_retried_after_its_lease(
     make_client: AppFactory,
     make_settings: Callable[..., Settings],
-    smtp: tuple[SlowInbox, int],
+    smtp: tuple[Inbox, int],
     clock: FakeClock,
     backend: str,
 ) -> None:
@@ -123,15 +101,15 @@ async def test_a_claim_left_by_a_crashed_sender_is_retried_after_its_lease(
     assert isinstance(client.app[JOBS], InlineJobs)  # what `contact-center serve` runs by default
     outbound_id = await _message(client, crashed_sender=True)
     await asyncio.sleep(0.5)  # ten sweeps: the lease still holds, nobody sends
-    assert (await _row(client, outbound_id)).status == "sending" and inbox.recipients == []
+    assert (await outbound_row(client.app[UOW], outbound_id)).status == "sending" and inbox.recipients == []
 
     clock.advance(seconds=outbound.LEASE_SECONDS + 1)
 
     async def sent() -> bool:
-        return (await _row(client, outbound_id)).status == "sent"
+        return (await outbound_row(client.app[UOW], outbound_id)).status == "sent"
 
     await eventually(sent, what="the abandoned message sent by the sweep")
-    row = await _row(client, outbound_id)
+    row = await outbound_row(client.app[UOW], outbound_id)
     assert row.attempts == 2 and row.claimed_until is None
     assert inbox.recipients == [[TO]]
 

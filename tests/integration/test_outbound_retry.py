@@ -7,28 +7,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from contact_center.config import Settings
 from contact_center.domain.clock import FakeClock
-from contact_center.persistence.models import Ticket
 from contact_center.persistence.outbound_models import OutboundMessage
-from contact_center.services import ticket_actions
 from contact_center.services.seed import seed_demo
-from contact_center.services.tickets import Actor
 from contact_center.web.keys import UOW
 from tests.conftest import AppFactory
-from tests.integration.escalation_support import eventually, file_salud_ticket, official_id
+from tests.integration import mail_support
+from tests.integration.escalation_support import (
+    eventually,
+    file_salud_ticket,
+    official_id,
+    request_completion,
+)
+from tests.integration.mail_support import Inbox
 from tests.integration.test_notifications import PHONE, SID, _citizen
 from tests.integration.test_pqrd_api import FILING
 from tests.support.server import free_port
@@ -36,35 +37,8 @@ from tests.support.server import free_port
 Client = TestClient[Any, Any]
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def start_smtp(smtp_port: int) -> Iterator[Callable[[], Inbox]]:
-    """Start the local SMTP server on `smtp_port` when the test says the outage is over."""
-    controllers: list[Controller] = []
-
-    def start() -> Inbox:
-        inbox = Inbox()
-        controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-        controller.start()
-        controllers.append(controller)
-        return inbox
-
-    yield start
-    for controller in controllers:
-        controller.stop()
+smtp_port = mail_support.smtp_port
+start_smtp = mail_support.start_smtp
 
 
 @pytest.fixture
@@ -281,13 +255,7 @@ async def test_an_sms_notice_is_retried_through_a_twilio_outage_and_sent_once(
     uows = client.app[UOW]
     agent = await official_id(uows, "agente2@demo.pasto.gov.co")
     ticket_id = await file_salud_ticket(uows, agent, citizen_id=await _citizen(uows), notify_by_email=False)
-    async with uows() as uow:
-        ticket = await uow.session.get(Ticket, ticket_id)
-        assert ticket is not None
-        await ticket_actions.request_completion(
-            uow, ticket, Actor("official", agent), reason="Falta la fórmula."
-        )
-        await uow.commit()
+    await request_completion(uows, ticket_id, agent, reason="Falta la fórmula.")
 
     for _ in range(12):  # two hours of Twilio answering 503
         row = await settled(client, clock)

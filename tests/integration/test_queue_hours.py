@@ -7,7 +7,6 @@ The fake clock starts on Monday 23 November 2026, 10:00 in Bogotá (15:00 UTC).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,15 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.config import Settings
 from contact_center.domain.clock import FakeClock
 from contact_center.domain.errors import Conflict
 from contact_center.domain.officials import Presence
 from contact_center.persistence.models import Conversation, Queue
 from contact_center.persistence.routing_models import WorkItem
-from contact_center.services.seed import seed_demo
 from contact_center.web.keys import UOW
 from routing.service import NewWorkItem
-from tests.conftest import AppFactory, login
+from tests.conftest import login
+from tests.integration import twilio_support
 from tests.integration.router_support import new_conversation, official_id, parts, presence
 from tests.integration.twilio_support import call_params, said, twiml
 from tests.support import chat_clients
@@ -193,15 +191,7 @@ async def test_stats_show_open_and_next_open_per_queue_with_holidays(
     assert holiday["atencion_general"]["open"] is True  # no schedule: always open
 
 
-@pytest.fixture
-async def line(
-    backend: str, make_client: AppFactory, make_settings: Callable[..., Settings]
-) -> TestClient[Any, Any]:
-    client = await make_client(make_settings(twilio_auth_token="twilio-test-auth-token"))
-    async with client.app[UOW]() as uow:
-        await seed_demo(uow)
-    await parts(client).reload()
-    return client
+line = twilio_support.seeded_line(reload_router=True)
 
 
 async def test_ivr_checks_the_queue_hours_before_queueing_and_offers_a_verbal_pqrd(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import func, select
@@ -44,18 +46,33 @@ async def _file(factory: UnitOfWorkFactory, abandon: bool) -> str | None:
         return filed.radicado
 
 
-async def test_concurrent_filings_get_distinct_consecutive_gap_free_radicados(
-    backend: str, database_url: str
-) -> None:
+@asynccontextmanager
+async def _triage_office(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    """Units of work on their own engine, with a pool for 60 concurrent filings, and the one
+    dependencia a new filing goes to."""
     engine = create_engine(database_url, pool_size=30)
     try:
         factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), FakeClock(START))
         async with factory() as uow:
             uow.session.add(Dependencia(code="atencion", name="Atención al Ciudadano", is_triage=True))
             await uow.commit()
-        abandon = [False] * 50 + [True] * 10
-        random.shuffle(abandon)
-        results = await asyncio.gather(*(_file(factory, a) for a in abandon))
+        yield factory
+    finally:
+        await engine.dispose()
+
+
+def _abandon_plan() -> list[bool]:
+    """Which of 60 filings roll back: 10, at random places among the 50 that commit."""
+    abandon = [False] * 50 + [True] * 10
+    random.shuffle(abandon)
+    return abandon
+
+
+async def test_concurrent_filings_get_distinct_consecutive_gap_free_radicados(
+    backend: str, database_url: str
+) -> None:
+    async with _triage_office(database_url) as factory:
+        results = await asyncio.gather(*(_file(factory, a) for a in _abandon_plan()))
         radicados = sorted(r for r in results if r is not None)
         assert radicados == [f"2026{n:06d}" for n in range(1, 51)]
         async with factory() as uow:
@@ -63,8 +80,6 @@ async def test_concurrent_filings_get_distinct_consecutive_gap_free_radicados(
             assert sequence is not None and sequence.last_value == 50
             events = await uow.session.scalar(select(func.count()).select_from(TicketEvent))
             assert events == 50
-    finally:
-        await engine.dispose()
 
 
 async def _file_once(factory: UnitOfWorkFactory, key: str, abandon: bool) -> str | None:
@@ -88,15 +103,9 @@ async def _file_once(factory: UnitOfWorkFactory, key: str, abandon: bool) -> str
 async def test_filings_that_take_their_number_last_stay_gap_free_and_answer_it(
     backend: str, database_url: str
 ) -> None:
-    engine = create_engine(database_url, pool_size=30)
-    try:
-        factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), FakeClock(START))
-        async with factory() as uow:
-            uow.session.add(Dependencia(code="atencion", name="Atención al Ciudadano", is_triage=True))
-            await uow.commit()
-        abandon = [False] * 50 + [True] * 10
-        random.shuffle(abandon)
-        results = await asyncio.gather(*(_file_once(factory, f"k{i}", a) for i, a in enumerate(abandon)))
+    async with _triage_office(database_url) as factory:
+        plan = enumerate(_abandon_plan())
+        results = await asyncio.gather(*(_file_once(factory, f"k{i}", a) for i, a in plan))
         radicados = sorted(r for r in results if r is not None)
         assert radicados == [f"2026{n:06d}" for n in range(1, 51)]
         async with factory() as uow:
@@ -104,5 +113,3 @@ async def test_filings_that_take_their_number_last_stay_gap_free_and_answer_it(
             assert sorted(json.loads(body)["radicado"] for body in stored) == radicados
             events = await uow.session.scalar(select(func.count()).select_from(TicketEvent))
             assert events == 50
-    finally:
-        await engine.dispose()

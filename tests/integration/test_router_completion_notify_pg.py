@@ -5,18 +5,15 @@ engines offer without reading the official first, and one of them does offer the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from contact_center.domain.clock import FakeClock
-from contact_center.domain.events import Event
 from contact_center.domain.officials import Presence
 from contact_center.persistence.db import create_engine, session_factory
 from contact_center.persistence.models import Official
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
-from contact_center.services.notifier import RecordingNotifier
 from contact_center.services.seed import seed_demo
 from contact_center.services.uow import UnitOfWorkFactory
 from routing import bus
@@ -25,7 +22,7 @@ from routing.engine import RoutingEngine
 from routing.service import NewWorkItem
 from tests.conftest import START
 from tests.integration import router_processes as rp
-from tests.integration.router_support import new_conversation
+from tests.integration.router_support import OfferFlag, new_conversation
 from tests.support import services
 
 
@@ -40,7 +37,7 @@ async def test_a_completion_hands_the_official_row_to_the_other_processes(pg_url
     db = create_engine(pg_url, pool_size=2)
     offered = asyncio.Event()
     other = RoutingEngine(
-        UnitOfWorkFactory(session_factory(db), RoutingNotifier(_OfferFlag(offered)), clock),
+        UnitOfWorkFactory(session_factory(db), RoutingNotifier(OfferFlag(offered)), clock),
         listen_dsn=dsn,
         origin="other",
     )
@@ -95,14 +92,3 @@ async def _arrive(p: rp.Process) -> None:
         )
         await p.router.enqueue(uow, item)
         await uow.commit()
-
-
-class _OfferFlag(RecordingNotifier):
-    def __init__(self, flag: asyncio.Event) -> None:
-        super().__init__()
-        self.flag = flag
-
-    async def publish(self, events: Sequence[Event]) -> None:
-        await super().publish(events)
-        if any(e.name == "offer" for e in events):
-            self.flag.set()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -24,12 +23,10 @@ from sqlalchemy import select
 
 from contact_center.domain.clock import FakeClock
 from contact_center.domain.errors import DomainError
-from contact_center.domain.events import Event
 from contact_center.domain.officials import Presence
 from contact_center.persistence.db import create_engine, session_factory
 from contact_center.persistence.models import Official
 from contact_center.persistence.routing_models import RoutingOffer, WorkItem
-from contact_center.services.notifier import RecordingNotifier
 from contact_center.services.seed import seed_demo
 from contact_center.services.uow import UnitOfWorkFactory
 from routing.bus import RoutingNotifier
@@ -37,7 +34,7 @@ from routing.engine import RoutingEngine
 from routing.service import ItemChannel, NewWorkItem
 from tests.conftest import START
 from tests.integration import router_processes as rp
-from tests.integration.router_support import new_conversation
+from tests.integration.router_support import OfferFlag, new_conversation
 from tests.support import services
 
 ACTIONS = ("arrive", "arrive", "presence", "accept", "accept", "reject", "complete", "expire", "race", "race")
@@ -227,7 +224,7 @@ async def test_a_change_committed_in_one_process_wakes_the_engine_of_another_thr
     writer = rp.start_process(cluster, pg, clock, "writer")  # a web process whose engine is not running
     db = create_engine(pg, pool_size=2)
     offered = asyncio.Event()
-    uow = UnitOfWorkFactory(session_factory(db), RoutingNotifier(_OfferFlag(offered)), clock)
+    uow = UnitOfWorkFactory(session_factory(db), RoutingNotifier(OfferFlag(offered)), clock)
     engine = RoutingEngine(uow, listen_dsn=pg.replace("+asyncpg", ""), origin="listener")
     try:
         async with writer.uow() as w:
@@ -243,14 +240,3 @@ async def test_a_change_committed_in_one_process_wakes_the_engine_of_another_thr
         await engine.stop()
         await db.dispose()
         await writer.db.dispose()
-
-
-class _OfferFlag(RecordingNotifier):
-    def __init__(self, flag: asyncio.Event) -> None:
-        super().__init__()
-        self.flag = flag
-
-    async def publish(self, events: Sequence[Event]) -> None:
-        await super().publish(events)
-        if any(e.name == "offer" for e in events):
-            self.flag.set()

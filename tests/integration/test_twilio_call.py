@@ -3,33 +3,20 @@ router's offer, the caller leaves the Twilio queue and is dialled to that offici
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.config import Settings
 from contact_center.domain.officials import Presence
 from contact_center.persistence.models import Conversation
 from contact_center.persistence.routing_models import WorkItem
-from contact_center.services.seed import seed_demo
 from contact_center.web.keys import UOW
-from tests.conftest import AppFactory
+from tests.integration import twilio_support
 from tests.integration.router_support import official_id, parts, presence
 from tests.integration.twilio_support import BASE, CALL_SID, call_params, post, said, twiml
 
-
-@pytest.fixture
-async def line(
-    backend: str, make_client: AppFactory, make_settings: Callable[..., Settings]
-) -> TestClient[Any, Any]:
-    client = await make_client(make_settings(twilio_auth_token="twilio-test-auth-token"))
-    async with client.app[UOW]() as uow:
-        await seed_demo(uow)
-    await parts(client).reload()
-    return client
+line = twilio_support.seeded_line(reload_router=True)
 
 
 async def test_a_whole_call_reaches_the_official_who_accepted_the_offer(line: TestClient[Any, Any]) -> None:

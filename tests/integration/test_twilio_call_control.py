@@ -4,40 +4,25 @@ the router and is recorded as a call event; only the official attending the call
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.config import Settings
 from contact_center.persistence.models import CallEvent, Conversation
 from contact_center.persistence.routing_models import WorkItem
 from contact_center.web.keys import UOW
-from tests.conftest import AppFactory, login
+from tests.conftest import login
+from tests.integration import twilio_support
 from tests.integration.twilio_support import CALL_SID, TwilioRest, call_params, twiml
-from tests.support.chat_clients import Peer, close_all, seed_before_start
+from tests.support.chat_clients import Peer
 
 AGENT, OTHER = "agente1@demo.pasto.gov.co", "agente2@demo.pasto.gov.co"
 
 
-@pytest.fixture
-async def rest() -> AsyncIterator[TwilioRest]:
-    standin = await TwilioRest().start()
-    yield standin
-    await standin.close()
-
-
-@pytest.fixture
-async def line(
-    backend: str, rest: TwilioRest, make_client: AppFactory, make_settings: Callable[..., Settings]
-) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = make_settings(**rest.settings())
-    await seed_before_start(settings)
-    yield await make_client(settings)
-    await close_all()
+rest = twilio_support.rest
+line = twilio_support.rest_line()
 
 
 async def official(client: TestClient[Any, Any], email: str) -> tuple[Peer, int]:

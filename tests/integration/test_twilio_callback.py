@@ -6,40 +6,22 @@ TwiML dials that official; the outgoing call's end completes the work."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.config import Settings
 from contact_center.persistence.models import Conversation
 from contact_center.persistence.routing_models import WorkItem
 from contact_center.persistence.voice_models import VoiceCallback
 from contact_center.web.keys import UOW
-from tests.conftest import AppFactory
+from tests.integration import twilio_support
 from tests.integration.test_twilio_call_control import AGENT, official
 from tests.integration.twilio_support import CALL_SID, CALLER, TwilioRest, call_params, post, twiml
-from tests.support.chat_clients import close_all, seed_before_start
 
-
-@pytest.fixture
-async def rest() -> AsyncIterator[TwilioRest]:
-    standin = await TwilioRest().start()
-    yield standin
-    await standin.close()
-
-
-@pytest.fixture
-async def line(
-    backend: str, rest: TwilioRest, make_client: AppFactory, make_settings: Callable[..., Settings]
-) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = make_settings(**rest.settings())
-    await seed_before_start(settings)
-    yield await make_client(settings)
-    await close_all()
+rest = twilio_support.rest
+line = twilio_support.rest_line()
 
 
 async def ask_for_callback(line: TestClient[Any, Any]) -> None:

@@ -5,46 +5,28 @@ callbacks in, Twilio's REST API (a local stand-in) out, the supervisors' queue f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.config import Settings
 from contact_center.domain.clock import FakeClock
 from contact_center.persistence.models import CallEvent, Conversation
 from contact_center.persistence.routing_models import WorkItem
 from contact_center.persistence.voice_models import VoiceCallback
 from contact_center.web.keys import UOW
-from tests.conftest import AppFactory, login
+from tests.conftest import login
+from tests.integration import twilio_support
 from tests.integration.test_twilio_call_control import AGENT, official
 from tests.integration.test_twilio_callback import ask_for_callback
 from tests.integration.twilio_support import CALL_SID, CALLER, TwilioRest, post
-from tests.support.chat_clients import close_all, seed_before_start
 
 DELAY_SECONDS = 600
 QUEUE = "atencion_general"  # the default flow's queue (ivr/flows/linea195.yaml)
 
-
-@pytest.fixture
-async def rest() -> AsyncIterator[TwilioRest]:
-    standin = await TwilioRest().start()
-    yield standin
-    await standin.close()
-
-
-@pytest.fixture
-async def line(
-    backend: str, rest: TwilioRest, make_client: AppFactory, make_settings: Callable[..., Settings]
-) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = make_settings(
-        **rest.settings(), callback_max_attempts=2, callback_retry_delay_seconds=DELAY_SECONDS
-    )
-    await seed_before_start(settings)
-    yield await make_client(settings)
-    await close_all()
+rest = twilio_support.rest
+line = twilio_support.rest_line(callback_max_attempts=2, callback_retry_delay_seconds=DELAY_SECONDS)
 
 
 async def placed(rest: TwilioRest, count: int) -> dict[str, str]:

@@ -3,30 +3,18 @@ phone identity, the flow's place is stored before the answer, and a retried webh
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.config import Settings
 from contact_center.domain.clock import FakeClock
 from contact_center.persistence.models import Citizen, CitizenIdentity, Conversation
-from contact_center.services.seed import seed_demo
 from contact_center.web.keys import UOW
-from tests.conftest import AppFactory
+from tests.integration import twilio_support
 from tests.integration.twilio_support import CALL_SID, CALLER, call_params, post, step_of, twiml
 
-
-@pytest.fixture
-async def line(
-    backend: str, make_client: AppFactory, make_settings: Callable[..., Settings]
-) -> TestClient[Any, Any]:
-    client = await make_client(make_settings(twilio_auth_token="twilio-test-auth-token"))
-    async with client.app[UOW]() as uow:
-        await seed_demo(uow)
-    return client
+line = twilio_support.seeded_line()
 
 
 async def known_caller(line: TestClient[Any, Any], clock: FakeClock) -> int:

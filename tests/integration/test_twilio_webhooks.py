@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from contact_center.config import Settings
 from contact_center.persistence.models import Attachment, CallEvent, Conversation, Ticket
-from contact_center.services.seed import seed_demo
 from contact_center.web.keys import UOW
 from tests.conftest import AppFactory
+from tests.integration import twilio_support
 from tests.integration.twilio_support import (
     BASE,
     CALL_SID,
@@ -24,15 +23,7 @@ from tests.integration.twilio_support import (
     twiml,
 )
 
-
-@pytest.fixture
-async def line(
-    backend: str, make_client: AppFactory, make_settings: Callable[..., Settings]
-) -> TestClient[Any, Any]:
-    client = await make_client(make_settings(twilio_auth_token="twilio-test-auth-token"))
-    async with client.app[UOW]() as uow:
-        await seed_demo(uow)
-    return client
+line = twilio_support.seeded_line()
 
 
 async def file_pqrd(client: TestClient[Any, Any]) -> str:

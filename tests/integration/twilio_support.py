@@ -1,13 +1,23 @@
-"""Helpers of the Twilio tests: requests signed by twilio's own RequestValidator, TwiML parsing."""
+"""Helpers of the Twilio tests: requests signed by twilio's own RequestValidator, TwiML parsing, a
+stand-in for Twilio's REST API and the app's `line` fixtures (each runs on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+from contact_center.config import Settings
+from contact_center.services.seed import seed_demo
+from contact_center.web.keys import UOW
+from tests.conftest import AppFactory
+from tests.integration.router_support import parts
+from tests.support.chat_clients import close_all, seed_before_start
 
 TOKEN = "twilio-test-auth-token"
 BASE = "http://testserver.local"
@@ -116,3 +126,47 @@ class TwilioRest:
     def settings(self) -> dict[str, str]:
         return {"twilio_auth_token": TOKEN, "twilio_account_sid": self.ACCOUNT,
                 "twilio_from_number": "+576027333195", "twilio_api_base": self.base}  # fmt: skip
+
+
+@pytest.fixture
+async def rest() -> AsyncIterator[TwilioRest]:
+    """The REST stand-in, running: a test module takes it with `rest = twilio_support.rest`."""
+    standin = await TwilioRest().start()
+    yield standin
+    await standin.close()
+
+
+def seeded_line(*, reload_router: bool = False) -> Any:
+    """A module's `line` fixture (`line = seeded_line()`): the app with Twilio's auth token, the demo
+    city seeded after start; `reload_router` when the test queues calls, so that the running router
+    reads the seeded queues."""
+
+    @pytest.fixture
+    async def line(
+        backend: str, make_client: AppFactory, make_settings: Callable[..., Settings]
+    ) -> TestClient[Any, Any]:
+        client = await make_client(make_settings(twilio_auth_token=TOKEN))
+        async with client.app[UOW]() as uow:
+            await seed_demo(uow)
+        if reload_router:
+            await parts(client).reload()
+        return client
+
+    return line
+
+
+def rest_line(**overrides: Any) -> Any:
+    """A module's `line` fixture (`line = rest_line(...)`) for calls that reach Twilio's REST API: the
+    app on the `rest` stand-in with `overrides` to its settings, the demo city seeded before start;
+    the socket.io peers a test opened are disconnected before the app stops."""
+
+    @pytest.fixture
+    async def line(
+        backend: str, rest: TwilioRest, make_client: AppFactory, make_settings: Callable[..., Settings]
+    ) -> AsyncIterator[TestClient[Any, Any]]:
+        settings = make_settings(**rest.settings(), **overrides)
+        await seed_before_start(settings)
+        yield await make_client(settings)
+        await close_all()
+
+    return line
