@@ -134,7 +134,7 @@ class ChatNamespace(ValidatingNamespace):
     @event(SendIn)
     async def on_send(self, sid: str, body: SendIn) -> dict[str, Any]:
         conversation_id = await self._conversation_id(sid)
-        payload, created = await self.messages.post(conversation_id, body.body, body.client_id)
+        payload, created = await self.messages.post(conversation_id, body.body, body.client_id, sid)
         return {"message": payload, "duplicate": not created}
 
     @event(TypingIn)

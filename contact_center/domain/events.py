@@ -22,6 +22,7 @@ class Event:
     namespace: str
     room: str
     payload: dict[str, Any] = field(default_factory=dict)
+    skip_sid: str | None = None  # a connection of the room that must not get it (it has it already)
 
 
 def official_room(official_id: int) -> str:

@@ -239,6 +239,7 @@ async def post_message(
     *,
     official: Official | None = None,
     internal: bool = False,
+    skip_sid: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store a message (once per client id) and commit; returns its payload and whether it is new.
 
@@ -276,7 +277,7 @@ async def post_message(
         "internal": internal,
         "created_at": now.isoformat(),
     }
-    announce_message(uow, payload, found.official_id)
+    announce_message(uow, payload, found.official_id, skip_sid)
     await uow.commit()
     return payload, True
 
@@ -291,12 +292,27 @@ def checked_body(body: str) -> str:
     return text
 
 
-def announce_message(uow: UnitOfWork, payload: dict[str, Any], official_id: int | None) -> None:
-    """Queue a stored message for the conversation's room (unless internal) and its official."""
+def message_events(
+    payload: dict[str, Any], official_id: int | None, skip_sid: str | None = None
+) -> list[Event]:
+    """A stored message for the conversation's room (unless internal) and its official. The
+    sender's own connection (`skip_sid`) has it in its ack already; the citizen's other tabs
+    still get it."""
+    events = []
     if not payload["internal"]:
-        uow.emit(Event("message", CHAT, conversation_room(payload["conversation_id"]), payload))
+        room = conversation_room(payload["conversation_id"])
+        events.append(Event("message", CHAT, room, payload, skip_sid=skip_sid))
     if official_id is not None:
-        uow.emit(Event("message", AGENTS, official_room(official_id), payload))
+        events.append(Event("message", AGENTS, official_room(official_id), payload))
+    return events
+
+
+def announce_message(
+    uow: UnitOfWork, payload: dict[str, Any], official_id: int | None, skip_sid: str | None = None
+) -> None:
+    """Queue the message's events (`message_events`) for after the commit."""
+    for ev in message_events(payload, official_id, skip_sid):
+        uow.emit(ev)
 
 
 async def attending_official(uow: UnitOfWork, conversation_id: int) -> int | None:

@@ -40,14 +40,14 @@ class SocketIONotifier:
         if emit_many is not None and len(events) > 1:
             # Several processes: the events of one commit go to the others as one Redis message.
             try:
-                await emit_many([(ev.name, ev.payload, ev.namespace, ev.room) for ev in events])
+                await emit_many([(ev.name, ev.payload, ev.namespace, ev.room, ev.skip_sid) for ev in events])
             except Exception:
                 log.exception("notify_failed", extra={"events": len(events)})
             return
         for ev in events:
             try:
                 await self._server.emit(  # type: ignore[attr-defined]
-                    ev.name, ev.payload, to=ev.room, namespace=ev.namespace
+                    ev.name, ev.payload, to=ev.room, namespace=ev.namespace, skip_sid=ev.skip_sid
                 )
             except Exception:
                 # The change is committed already; a failed push must not turn into an HTTP error.

@@ -118,3 +118,8 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.notifier, self.clock)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine the sessions are bound to (for work that needs no unit of work at all)."""
+        return _engine(self.sessions)

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 REDIS_POOL_SIZE = 500
 
 
-Emit = tuple[str, Any, str, str]  # event, data, namespace, room
+Emit = tuple[str, Any, str, str, str | None]  # event, data, namespace, room, skip_sid
 _BATCH = "emit_batch"  # a Redis message carrying several emits, in order
 _BATCH_MARKER = b'"emit_batch"'
 
@@ -45,7 +45,7 @@ class BatchingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  #
 
     async def emit_many(self, emits: list[Emit]) -> None:
         messages = []
-        for event, data, namespace, room in emits:
+        for event, data, namespace, room, skip_sid in emits:
             message = {
                 "method": "emit",
                 "event": event,
@@ -53,7 +53,7 @@ class BatchingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  #
                 "binary": False,
                 "namespace": namespace,
                 "room": room,
-                "skip_sid": None,
+                "skip_sid": skip_sid,
                 "callback": None,
                 "host_id": self.host_id,
             }

@@ -47,16 +47,23 @@ async def test_without_consent_nothing_is_created(backend: str, console: TestCli
 async def test_message_is_stored_before_the_ack_and_a_retry_is_not_duplicated(
     backend: str, console: TestClient[Any, Any]
 ) -> None:
-    peer, _ = await citizen(str(console.make_url("/")))
+    url = str(console.make_url("/"))
+    peer, started = await citizen(url)
+    other_tab = await Peer("/chat").connect(url)
+    assert (await other_tab.call("resume", {"token": started["token"]}))["ok"]
     first = await peer.call("send", {"client_id": "m-1", "body": "Hola, ¿cómo pago el predial?"})
     assert first["ok"] and not first["duplicate"]
+    assert first["message"]["body"] == "Hola, ¿cómo pago el predial?"  # the ack carries the message
     assert await _count(console, Message, Message.client_id == "m-1") == 1  # stored when acknowledged
     again = await peer.call("send", {"client_id": "m-1", "body": "Hola, ¿cómo pago el predial?"})
     assert again["duplicate"] and again["message"]["id"] == first["message"]["id"]
     assert await _count(console, Message, Message.sender == "citizen") == 1
-    echoed = await peer.next("message")
-    assert echoed["client_id"] == "m-1" and echoed["body"] == "Hola, ¿cómo pago el predial?"
+    shown = await other_tab.next("message")  # the citizen's other tab shows it too
+    assert shown["client_id"] == "m-1" and shown["id"] == first["message"]["id"]
+    assert peer.drain("message") == []  # the sender has it in its ack: no echo frame
+    assert other_tab.drain("message") == []  # once, not again for the retry
     await peer.close()
+    await other_tab.close()
 
 
 async def test_a_new_connection_resumes_the_conversation_with_its_transcript(
