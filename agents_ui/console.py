@@ -15,7 +15,7 @@ from contact_center.domain.officials import Role, role_allows
 from contact_center.domain.tickets import OPEN_STATUSES, STATUS_LABELS, TicketStatus
 from contact_center.persistence.models import Citizen, Conversation, Ticket
 from contact_center.persistence.routing_models import WorkItem
-from contact_center.services import tickets
+from contact_center.services import citizen_cases, citizen_merge, tickets
 from contact_center.services.auth import Principal
 from contact_center.services.tickets import Actor
 from contact_center.services.uow import UnitOfWork
@@ -109,27 +109,32 @@ async def my_tickets(uow: UnitOfWork, official_id: int) -> list[dict[str, Any]]:
 
 
 async def citizen_history(uow: UnitOfWork, citizen_id: int | None) -> dict[str, Any]:
-    """The citizen's conversations on every channel and their PQRDs, newest first."""
+    """The citizen's conversations on every channel and their PQRDs, newest first: those of the
+    surviving record and of every record merged into it (`citizen_merge`)."""
     if citizen_id is None:
         return {"citizen": None, "conversations": [], "tickets": []}
     citizen = await uow.session.get(Citizen, citizen_id)
+    if citizen is not None and citizen.merged_into_id is not None:
+        citizen_id = await citizen_merge.survivor(uow, citizen_id)
+        citizen = await uow.session.get(Citizen, citizen_id)
+    ids = await citizen_cases.citizen_ids(uow, citizen_id)
     conversations = (
         await uow.session.scalars(
             select(Conversation)
-            .where(Conversation.citizen_id == citizen_id)
+            .where(Conversation.citizen_id.in_(ids))
             .order_by(Conversation.started_at.desc())
             .limit(50)
         )
     ).all()
     rows = (
         await uow.session.scalars(
-            select(Ticket).where(Ticket.citizen_id == citizen_id).order_by(Ticket.filed_at.desc()).limit(50)
+            select(Ticket).where(Ticket.citizen_id.in_(ids)).order_by(Ticket.filed_at.desc()).limit(50)
         )
     ).all()
     clock = await tickets.load_clock(uow)
     now = uow.clock.now()
     return {
-        "citizen": {"id": citizen_id, "name": citizen.name if citizen else None},
+        "citizen": {"id": citizen_id, "name": citizen.name if citizen else None, "record_ids": ids},
         "conversations": [
             {
                 "id": c.id,

@@ -23,6 +23,7 @@ from contact_center.web import (
     auth,
     calendar_admin,
     citizen_app,
+    citizens,
     escalation_admin,
     officials,
     pqrd,
@@ -70,6 +71,7 @@ API_ROUTES: list[ApiRoutes] = [
     stats.routes,
     routing_admin.routes,
     escalation_admin.routes,
+    citizens.routes,
 ]
 Installer = Callable[[web.Application], None]
 
