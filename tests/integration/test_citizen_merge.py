@@ -291,3 +291,23 @@ async def test_the_cli_merges_with_the_same_rules(
         (b, a, a, "official", supervisor, "cli"),
         (c, a, b, "system", None, "cli"),
     ]
+
+
+async def test_two_opposite_merges_at_once_never_make_a_cycle(seeded: Client, backend: str) -> None:
+    supervisor, admin = await login(seeded, SUPERVISOR), await login(seeded, ADMIN)
+    for round_ in range(3):
+        a, b = [
+            await citizen_of(seeded, await file_on_the_web(seeded, f"4{round_}00{n}", f"Caso {n}"))
+            for n in "12"
+        ]
+        both = await asyncio.gather(
+            merge(seeded, supervisor, a, {"into": b, "reason": REASON}),
+            merge(seeded, admin, b, {"into": a, "reason": REASON}),
+        )
+        answers = sorted([(r.status, (await r.json()).get("error", {}).get("code")) for r in both])
+        assert answers in (
+            [(200, None), (409, "merge_cycle")],
+            [(200, None), (409, "citizen_already_merged")],
+        )
+        found, _ = await pointers(seeded)
+        assert [found[a], found[b]].count(None) == 1
