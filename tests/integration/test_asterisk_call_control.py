@@ -30,12 +30,32 @@ LINKEDID = "1795476145.1"  # the captured AGI environment's channel
 LEG = "Local/s@test-00000000;2"
 
 
-@pytest.fixture
-async def peer() -> AsyncIterator[AmiPeer]:
-    live = [{"Channel": LEG, "Uniqueid": LINKEDID, "Linkedid": LINKEDID, "ChannelStateDesc": "Up",
+def live_channels() -> list[dict[str, str]]:
+    """The simulated Asterisk's channels: the caller's leg, up in the IVR's AGI."""
+    return [{"Channel": LEG, "Uniqueid": LINKEDID, "Linkedid": LINKEDID, "ChannelStateDesc": "Up",
              "CallerIDNum": "3001234567", "CallerIDName": "", "Context": "ivr", "Exten": "s",
              "Application": "AGI", "BridgeId": "", "Duration": "00:00:05"}]  # fmt: skip
-    async with AmiPeer(state=PeerState(members={}, callers={}, channels=live)) as started:
+
+
+async def ami_line(
+    peer: AmiPeer, make_client: AppFactory, make_settings: Callable[..., Settings], **overrides: Any
+) -> TestClient[Any, Any]:
+    """The app on the simulated Asterisk (its own FastAGI server and AMI client, connected), with
+    `overrides` to its settings and the demo city seeded before start."""
+    settings = make_settings(ami_host="127.0.0.1", ami_port=peer.port, ami_username=peer.username,
+                             ami_secret=peer.secret, agi_host="127.0.0.1", agi_port=0,
+                             **overrides)  # fmt: skip
+    await seed_before_start(settings)
+    client = await make_client(settings)
+    ami = client.app[ASTERISK].ami
+    assert ami is not None
+    await ami.wait_connected(3.0)
+    return client
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[AmiPeer]:
+    async with AmiPeer(state=PeerState(members={}, callers={}, channels=live_channels())) as started:
         yield started
 
 
@@ -43,14 +63,7 @@ async def peer() -> AsyncIterator[AmiPeer]:
 async def line(
     backend: str, peer: AmiPeer, make_client: AppFactory, make_settings: Callable[..., Settings]
 ) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = make_settings(ami_host="127.0.0.1", ami_port=peer.port, ami_username=peer.username,
-                             ami_secret=peer.secret, agi_host="127.0.0.1", agi_port=0)  # fmt: skip
-    await seed_before_start(settings)
-    client = await make_client(settings)
-    ami = client.app[ASTERISK].ami
-    assert ami is not None
-    await ami.wait_connected(3.0)
-    yield client
+    yield await ami_line(peer, make_client, make_settings)
     await close_all()
 
 
