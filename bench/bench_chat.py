@@ -3,10 +3,13 @@
     .venv/bin/python -m bench.bench_chat            # 1,000 chat clients, 500 messages/s, ~10 s each
     .venv/bin/python -m bench.bench_chat --quick    # 20 clients, 40 messages/s for 1 s
 
-Three set-ups measured in the same run, each a real server subprocess on a fresh PostgreSQL database:
+Five set-ups measured in the same run, each a real server subprocess (the app on a fresh
+PostgreSQL database):
 
-* relay: a bare python-socketio relay (no database): the baseline.
+* relay: a bare python-socketio relay (no database): the baseline of `one`.
 * one: one `contact-center serve`; every message is stored before its ack and reaches the official.
+* relay2: two bare relays sharing Redis (`AsyncRedisManager`), citizens on one, the official on the
+  other: the baseline of `two`.
 * two: two `contact-center serve` processes sharing Redis; citizens on one, the official on the other.
 
 Latency is measured from the citizen's emit to the official's receipt (same client process, same
@@ -84,11 +87,14 @@ def rss_mb(pid: int) -> float:
 # -- the bare relay (baseline) ----------------------------------------------------------------------
 
 
-def relay_server(port: int) -> None:
-    """A python-socketio relay with the same shape: ack the citizen, emit to the official's room."""
+def relay_server(port: int, redis_url: str | None) -> None:
+    """A python-socketio relay with the same shape: ack the citizen, emit to the official's room
+    (through Redis to the other relay process when `redis_url` is given)."""
     from aiohttp import web
 
-    sio = socketio.AsyncServer(async_mode="aiohttp", max_http_buffer_size=64 * 1024)
+    channel = f"bench-relay-{os.getppid()}"  # both relays of a run share their parent
+    manager = socketio.AsyncRedisManager(redis_url, channel=channel) if redis_url else None
+    sio = socketio.AsyncServer(async_mode="aiohttp", max_http_buffer_size=64 * 1024, client_manager=manager)
     app = web.Application()
     sio.attach(app)
 
@@ -390,14 +396,14 @@ async def drive(load: Load, official: socketio.AsyncClient) -> dict[str, Any]:
     }
 
 
-async def run_relay(server: Server, load: Load) -> dict[str, Any]:
-    await server.ready()
-    official = await connect(server.url, "/agents")
-    await load.connect(server.url, start=False)
-    cpu = cpu_seconds([server])
+async def run_relay(servers: list[Server], load: Load) -> dict[str, Any]:
+    await asyncio.gather(*(s.ready() for s in servers))
+    official = await connect(servers[-1].url, "/agents")
+    await load.connect(servers[0].url, start=False)
+    cpu = cpu_seconds(servers)
     out = await drive(load, official)
-    out["cpu_ms_per_message"] = round((cpu_seconds([server]) - cpu) * 1000 / load.total, 3)
-    out["rss_mb"] = round(rss_mb(server.proc.pid), 1)
+    out["cpu_ms_per_message"] = round((cpu_seconds(servers) - cpu) * 1000 / load.total, 3)
+    out["rss_mb"] = round(sum(rss_mb(s.proc.pid) for s in servers), 1)
     await asyncio.gather(load.disconnect(), official.disconnect())
     return out
 
@@ -477,15 +483,18 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
     """All servers start together (their start-up overlaps) on one database, seeded once."""
     name = f"p195_bench_chat_{os.getpid()}"
     dsn = await fresh_database(name)
-    relay = Server([sys.executable, "-m", "bench.bench_chat", "--relay-port", "{port}"], {})
+    relay_argv = [sys.executable, "-m", "bench.bench_chat", "--relay-port", "{port}"]
+    relay = Server(relay_argv, {})
+    relay2 = [Server([*relay_argv, "--relay-redis", REDIS_URL], {}) for _ in range(2)]
     one, two = app_servers(dsn)
-    servers, load = [relay, one, *two], Load(sizes)
+    servers, load = [relay, *relay2, one, *two], Load(sizes)
     try:
         result: dict[str, Any] = {
             "clients": sizes.clients,
             "target_rate": sizes.rate,
             "load_processes": sizes.processes,
-            "relay": await run_relay(relay, load),
+            "relay": await run_relay([relay], load),
+            "relay2": await run_relay(relay2, load),
         }
         await one.ready()  # seeded
         for server in two:
@@ -506,7 +515,7 @@ def report(result: dict[str, Any]) -> None:
         f"chat benchmark: {result['clients']} clients in {result['load_processes']} load processes, "
         f"{result['target_rate']} messages/s citizen -> official, load average {result['load_average']}"
     )
-    for key in ("relay", "one_process", "two_processes"):
+    for key in ("relay", "one_process", "relay2", "two_processes"):
         r = result[key]
         extra = (
             f", stored {r['stored']}, supervisor age p95 {r['supervisor_age_p95_ms']} ms"
@@ -518,10 +527,11 @@ def report(result: dict[str, Any]) -> None:
             f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, rate {r['rate']}/s, "
             f"server CPU {r['cpu_ms_per_message']} ms/message, RSS {r['rss_mb']} MB{extra}"
         )
-    relay_p99 = max(result["relay"]["p99_ms"], 1.0)
+    relay_p99, relay2_p99 = (max(result[k]["p99_ms"], 1.0) for k in ("relay", "relay2"))
+    two_p99 = result["two_processes"]["p99_ms"]
     print(
-        f"  p99 vs relay: one {result['one_process']['p99_ms'] / relay_p99:.2f}x, "
-        f"two {result['two_processes']['p99_ms'] / relay_p99:.2f}x"
+        f"  p99 vs relay: one {result['one_process']['p99_ms'] / relay_p99:.2f}x the relay, "
+        f"two {two_p99 / relay_p99:.2f}x the relay ({two_p99 / relay2_p99:.2f}x the two relays over Redis)"
     )
     print(json.dumps(result))
 
@@ -530,10 +540,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="bench.bench_chat")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--relay-port", type=int, help=argparse.SUPPRESS)  # run as the bare relay
+    parser.add_argument("--relay-redis", help=argparse.SUPPRESS)  # the relay's Redis, if any
     parser.add_argument("--app-server", choices=["seed", "wait"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.relay_port:
-        relay_server(args.relay_port)
+        relay_server(args.relay_port, args.relay_redis)
         return {}
     if args.app_server:
         app_server(args.app_server)
