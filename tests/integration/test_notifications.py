@@ -30,7 +30,7 @@ from tests.integration.escalation_support import (
 )
 from tests.integration.mail_support import Inbox
 from tests.integration.test_pqrd_api import filing
-from tests.support.server import free_port
+from tests.integration.twilio_support import messages_api
 
 SID = "AC00000000000000000000000000000001"
 PHONE = "+573001234567"
@@ -61,14 +61,8 @@ async def twilio() -> AsyncIterator[tuple[list[dict[str, Any]], str]]:
         }
         return web.json_response(body, status=201)
 
-    app = web.Application()
-    app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", create)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield posted, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with messages_api(create) as api_base:
+        yield posted, api_base
 
 
 async def _citizen(uows: Any) -> int:

@@ -32,7 +32,7 @@ from tests.integration.escalation_support import (
 from tests.integration.mail_support import Inbox
 from tests.integration.test_notifications import PHONE, SID, _citizen
 from tests.integration.test_pqrd_api import FILING
-from tests.support.server import free_port
+from tests.integration.twilio_support import messages_api
 
 Client = TestClient[Any, Any]
 
@@ -225,14 +225,8 @@ class FlakyTwilio:
 @pytest.fixture
 async def twilio() -> AsyncIterator[tuple[FlakyTwilio, str]]:
     stand_in = FlakyTwilio()
-    app = web.Application()
-    app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", stand_in.create)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield stand_in, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with messages_api(stand_in.create) as api_base:
+        yield stand_in, api_base
 
 
 async def test_an_sms_notice_is_retried_through_a_twilio_outage_and_sent_once(

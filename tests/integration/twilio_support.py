@@ -4,11 +4,13 @@ stand-in for Twilio's REST API and the app's `line` fixtures (each runs on SQLit
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
@@ -66,6 +68,21 @@ def call_params(sid: str = CALL_SID, **extra: str) -> dict[str, str]:
     return {"CallSid": sid, "AccountSid": "AC0000", "From": CALLER, "To": "+576027333195", **extra}
 
 
+@asynccontextmanager
+async def messages_api(create: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """A stand-in for Twilio's Messages resource, answering every message POSTed with `create`,
+    served on a free local port while the block runs: its base URL (TWILIO_API_BASE)."""
+    app = web.Application()
+    app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", create)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
 # Twilio's answer to a call it will not place (HTTP 400, its error JSON), e.g. a country not enabled.
 GEO_REFUSAL = {
     "code": 21215,
@@ -93,8 +110,6 @@ class TwilioRest:
         self._runner: Any = None
 
     async def start(self) -> TwilioRest:
-        from aiohttp import web
-
         async def update(request: web.Request) -> web.Response:
             form = {k: str(v) for k, v in (await request.post()).items()}
             self.updates.append({"CallSid": request.match_info["call"], **form})
