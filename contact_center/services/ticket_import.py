@@ -2,10 +2,11 @@
 
 All or nothing: every row is validated first and the errors are reported by row (the spreadsheet's
 row number: the header is row 1), column and a Spanish message; only a file without errors is filed,
-in one transaction. Each record is filed through `file_ticket` with its ORIGINAL filing instant, so
-its legal due date counts from then (it may be overdue on arrival) and the escalations apply at once;
-its old number goes into the filing event and into `ticket_imports`, which makes a re-import of
-the same file change nothing.
+in one transaction. The records are filed together (`ticket_batch.file_tickets`, citizens by
+`citizen_batch.citizens_for_claims`: the rules of a single filing, a few statements for the whole
+file) with their ORIGINAL filing instants, so each legal due date counts from then (it may be
+overdue on arrival) and the escalations apply at once; the old number goes into the filing event
+and into `ticket_imports`, which makes a re-import of the same file change nothing.
 
 Only open records are imported; the ones the old system already closed (answered, forwarded,
 withdrawn) are reported as skipped: their history cannot be rebuilt truthfully event by event.
@@ -21,23 +22,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 
 from contact_center.domain.calendar import bogota_date
 from contact_center.domain.clock import BOGOTA
 from contact_center.domain.errors import Conflict, DomainError, InvalidInput
 from contact_center.domain.legal_clock import PqrdType
+from contact_center.persistence.batch_rows import insert_rows
 from contact_center.persistence.import_models import TicketImport
 from contact_center.persistence.models import Dependencia, Ticket
-from contact_center.services.citizens import (
-    CitizenDetails,
-    document_value,
-    find_or_create_citizen,
-    normalize_email,
-    normalize_phone,
-)
-from contact_center.services.tickets import Actor, NewTicket, file_ticket, load_clock
+from contact_center.services.citizen_batch import citizens_for_claims
+from contact_center.services.citizens import CitizenDetails, document_value, normalize_email, normalize_phone
+from contact_center.services.ticket_batch import file_tickets
+from contact_center.services.tickets import Actor, NewTicket, load_clock
 from contact_center.services.uow import UnitOfWork
 
 REQUIRED = ("radicado_original", "tipo", "asunto", "descripcion", "fecha_radicacion")
@@ -58,6 +56,7 @@ CLOSED_STATES = frozenset({"respondido", "cerrado", "trasladado", "desistido", "
 _YES = frozenset({"si", "s", "true", "1", "x"})
 _NO = frozenset({"", "no", "n", "false", "0"})
 T = TypeVar("T")
+_IMPORTS: Table = TicketImport.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,40 +356,40 @@ async def _preview(uow: UnitOfWork, records: list[_Record]) -> list[ImportedRow]
 async def _file_all(
     uow: UnitOfWork, records: list[_Record], source: str, actor: Actor, secret: bytes
 ) -> list[ImportedRow]:
-    today = bogota_date(uow.clock.now())
-    out = []
-    for r in records:
-        new = r.new
-        if r.citizen is not None:
-            citizen = await find_or_create_citizen(uow, r.citizen)
-            new = replace(new, citizen_id=citizen.id)
-        filed = await file_ticket(uow, new, actor, secret=secret)
-        assert new.original_radicado is not None
-        uow.session.add(
-            TicketImport(
-                original_radicado=new.original_radicado,
-                ticket_id=filed.id,
-                source=source,
-                source_row=r.row,
-                imported_at=uow.clock.now(),
-                imported_by=actor.id if actor.kind == "official" else None,
-            )
-        )
-        out.append(
-            ImportedRow(
-                r.row,
-                new.original_radicado,
-                filed.radicado,
-                filed.filed_at,
-                filed.due_date,
-                filed.due_date < today,
-            )
-        )
+    now = uow.clock.now()
+    today = bogota_date(now)
     try:
+        citizens = await citizens_for_claims(uow, [r.citizen for r in records])
+        batch = [
+            replace(r.new, citizen_id=citizen_id) if citizen_id is not None else r.new
+            for r, citizen_id in zip(records, citizens, strict=True)
+        ]
+        filed = await file_tickets(uow, batch, actor, secret=secret)
+        imports = [
+            {
+                "original_radicado": r.new.original_radicado,
+                "ticket_id": f.id,
+                "source": source,
+                "source_row": r.row,
+                "imported_at": now,
+                "imported_by": actor.id if actor.kind == "official" else None,
+            }
+            for r, f in zip(records, filed, strict=True)
+        ]
+        await insert_rows(uow.session, _IMPORTS, imports)
         await uow.commit()
-    except IntegrityError:
+    except IntegrityError:  # a concurrent import took an original radicado, or a filing an e-mail
         raise Conflict(
-            "Otra importación registró algunos de estos radicados al mismo tiempo; vuelva a intentarlo.",
+            "Otra importación o radicación registró al mismo tiempo algunos de estos datos; "
+            "vuelva a intentarlo.",
             code="import_conflict",
         ) from None
+    out = []
+    for r, f in zip(records, filed, strict=True):
+        assert r.new.original_radicado is not None
+        out.append(
+            ImportedRow(
+                r.row, r.new.original_radicado, f.radicado, f.filed_at, f.due_date, f.due_date < today
+            )
+        )
     return out

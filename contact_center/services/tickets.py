@@ -25,7 +25,7 @@ from sqlalchemy import select
 from contact_center.domain.calendar import bogota_date
 from contact_center.domain.errors import InvalidInput, NotFound
 from contact_center.domain.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, Event, official_room
-from contact_center.domain.legal_clock import ClockFacts, PqrdType, PriorityFlag
+from contact_center.domain.legal_clock import ClockFacts, LegalClock, PqrdType, PriorityFlag
 from contact_center.domain.tickets import (
     STATUS_LABELS,
     TicketStatus,
@@ -153,42 +153,13 @@ async def file_ticket_row(
 
     The row is written with Core (`filing_rows`), not added to the session: the object handed back
     carries its values and id, and changing it afterwards changes nothing in the database."""
-    _check_new(new)
-    now = uow.clock.now()
-    filed_at = new.filed_at or now
+    check_new(new)
     dependencia = await filing_dependencia(uow, new.dependencia_code)
-    clock = await load_clock(uow)
-    deadline = clock.deadline(new.pqrd_type, filed_at)
+    ticket, code = await build_ticket(uow, new, dependencia, await load_clock(uow), secret=secret)
     # Read before the radicado: its row lock is held until commit, so every filing waits on
     # what comes after `insert_numbered_ticket`; only writes follow it.
     officials = set(await active_officials(uow, dependencia.id))
-    code = new_access_code()
-    ticket = Ticket(
-        pqrd_type=new.pqrd_type.value,
-        subject=new.subject.strip(),
-        description=new.description.strip(),
-        channel=new.channel,
-        status=TicketStatus.RADICADO.value,
-        dependencia_id=dependencia.id,
-        citizen_id=new.citizen_id,
-        anonymous=new.anonymous,
-        priority_flags=sorted(f.value for f in new.priority_flags),
-        filed_at=filed_at,
-        received_on=deadline.received_on,
-        term_days=deadline.term_days,
-        due_date=deadline.due_date,
-        original_due_date=deadline.due_date,
-        clock={},
-        access_code_hash=access_code_hash(code, secret),
-        notify_by_email=new.notify_by_email,
-        escalation_step=0,
-        created_at=now,
-        updated_at=now,
-    )
-    facts = ClockFacts(new.pqrd_type, filed_at, verbal=new.verbal, priority_flags=new.priority_flags)
-    store_facts(ticket, facts, {"forwarding_deadline": clock.forwarding_deadline(facts).isoformat()})
-    await escalation.schedule_new(uow, ticket, clock)
-    received = bogota_date(filed_at)
+    received = bogota_date(ticket.filed_at)
     # The year's number and the row in one statement (one round trip on PostgreSQL): from there to
     # the commit every other filing waits on the counter's row lock. Under `once` on PostgreSQL
     # that statement is the filing's last (`filing_rows.finish_filing`): only COMMIT follows it.
@@ -216,22 +187,61 @@ async def file_ticket_row(
         actor,
         public=True,
         to_status=TicketStatus.RADICADO.value,
-        data=_filing_data(new, ticket, dependencia),
+        data=filing_event_data(new, ticket, dependencia),
     )
     if late is None:
-        _emit_updated(uow, ticket, officials)
+        emit_updated(uow, ticket, officials)
     filed = FiledTicket(
-        ticket.id, radicado, code, filed_at, ticket.received_on, ticket.due_date, TicketStatus.RADICADO
+        ticket.id, radicado, code, ticket.filed_at, ticket.received_on, ticket.due_date, TicketStatus.RADICADO
     )
     return filed, ticket
 
 
+async def build_ticket(
+    uow: UnitOfWork, new: NewTicket, dependencia: DependenciaRef, clock: LegalClock, *, secret: bytes
+) -> tuple[Ticket, str]:
+    """The row of a new ticket, not written and without id or radicado, and its access code: the
+    legal due date, the clock facts and the first escalation instant. Filing one ticket
+    (`file_ticket_row`) and many (`ticket_batch.file_tickets`) build their rows here."""
+    now = uow.clock.now()
+    filed_at = new.filed_at or now
+    deadline = clock.deadline(new.pqrd_type, filed_at)
+    code = new_access_code()
+    ticket = Ticket(
+        pqrd_type=new.pqrd_type.value,
+        subject=new.subject.strip(),
+        description=new.description.strip(),
+        channel=new.channel,
+        status=TicketStatus.RADICADO.value,
+        dependencia_id=dependencia.id,
+        citizen_id=new.citizen_id,
+        anonymous=new.anonymous,
+        priority_flags=sorted(f.value for f in new.priority_flags),
+        filed_at=filed_at,
+        received_on=deadline.received_on,
+        term_days=deadline.term_days,
+        due_date=deadline.due_date,
+        original_due_date=deadline.due_date,
+        clock={},
+        access_code_hash=access_code_hash(code, secret),
+        notify_by_email=new.notify_by_email,
+        escalation_step=0,
+        created_at=now,
+        updated_at=now,
+    )
+    facts = ClockFacts(new.pqrd_type, filed_at, verbal=new.verbal, priority_flags=new.priority_flags)
+    store_facts(ticket, facts, {"forwarding_deadline": clock.forwarding_deadline(facts).isoformat()})
+    await escalation.schedule_new(uow, ticket, clock)
+    return ticket, code
+
+
 def _numbered(uow: UnitOfWork, ticket: Ticket, radicado: str, officials: set[int]) -> None:
     ticket.radicado = radicado
-    _emit_updated(uow, ticket, officials)
+    emit_updated(uow, ticket, officials)
 
 
-def _check_new(new: NewTicket) -> None:
+def check_new(new: NewTicket) -> None:
+    """Refuse a ticket no channel may file (unknown channel, no text, a naive filing instant)."""
     if new.channel not in CHANNELS:
         raise InvalidInput(f"Canal desconocido: «{new.channel}».", code="unknown_channel")
     if not new.subject.strip() or not new.description.strip():
@@ -240,7 +250,7 @@ def _check_new(new: NewTicket) -> None:
         bogota_date(new.filed_at)  # refuses naive datetimes with "naive_datetime"
 
 
-def _filing_data(new: NewTicket, ticket: Ticket, dependencia: DependenciaRef) -> dict[str, Any]:
+def filing_event_data(new: NewTicket, ticket: Ticket, dependencia: DependenciaRef) -> dict[str, Any]:
     return {
         "radicado": ticket.radicado,
         "pqrd_type": ticket.pqrd_type,
@@ -302,12 +312,48 @@ async def append_event(
     """Append one event to the ticket's audit trail, chained to the previous event's hash."""
     known = known_head(uow, ticket)
     head = known or await _last_event(uow, ticket.id)
-    # Both engines keep microseconds; UTC makes the hashed ISO string the same on the way back.
-    at = uow.clock.now().astimezone(UTC)
+    event = new_event(
+        ticket.id,
+        head,
+        uow.clock.now(),
+        kind,
+        actor,
+        reason=reason,
+        public=public,
+        data=data,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    # A filing's events wait in its `batched_events` block and go out in one statement at its end;
+    # other events of a ticket filed in this transaction go out at the next flush (or the commit).
+    if not batch_event(uow, ticket, event):
+        uow.session.add(event)
+        if known is None:
+            await uow.session.flush()
+    advance(uow, ticket, (event.seq, event.hash))
+    return event
+
+
+def new_event(
+    ticket_id: int,
+    head: tuple[int, str | None],
+    at: datetime,
+    kind: str,
+    actor: Actor,
+    *,
+    reason: str | None = None,
+    public: bool = False,
+    data: Mapping[str, Any] | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> TicketEvent:
+    """The event after `head` (the seq and hash of the ticket's last event; (0, None) for the
+    first) with its chained hash; not written."""
     event = TicketEvent(
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         seq=head[0] + 1,
-        at=at,
+        # Both engines keep microseconds; UTC makes the hashed ISO string the same on the way back.
+        at=at.astimezone(UTC),
         actor_kind=actor.kind,
         actor_id=actor.id,
         kind=kind,
@@ -319,13 +365,6 @@ async def append_event(
         prev_hash=head[1],
     )
     event.hash = event_hash(event.prev_hash, event_payload(event))
-    # A filing's events wait in its `batched_events` block and go out in one statement at its end;
-    # other events of a ticket filed in this transaction go out at the next flush (or the commit).
-    if not batch_event(uow, ticket, event):
-        uow.session.add(event)
-        if known is None:
-            await uow.session.flush()
-    advance(uow, ticket, (event.seq, event.hash))
     return event
 
 
@@ -378,7 +417,7 @@ async def change_status(
 
 async def notify_ticket(uow: UnitOfWork, ticket: Ticket) -> None:
     """Queue `ticket.updated` for the assignee, the dependencia's officials and the supervisors."""
-    _emit_updated(uow, ticket, await _dependencia_officials(uow, ticket.dependencia_id))
+    emit_updated(uow, ticket, await _dependencia_officials(uow, ticket.dependencia_id))
 
 
 async def _dependencia_officials(uow: UnitOfWork, dependencia_id: int) -> set[int]:
@@ -388,7 +427,7 @@ async def _dependencia_officials(uow: UnitOfWork, dependencia_id: int) -> set[in
     return set(rows.all())
 
 
-def _emit_updated(uow: UnitOfWork, ticket: Ticket, officials: set[int]) -> None:
+def emit_updated(uow: UnitOfWork, ticket: Ticket, officials: set[int]) -> None:
     """Queue `ticket.updated` for these officials (and the assignee) and the supervisors."""
     payload = {
         "id": ticket.id,
