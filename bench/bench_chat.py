@@ -93,7 +93,12 @@ def relay_server(port: int, redis_url: str | None) -> None:
     from aiohttp import web
 
     channel = f"bench-relay-{os.getppid()}"  # both relays of a run share their parent
-    manager = socketio.AsyncRedisManager(redis_url, channel=channel) if redis_url else None
+    # The app's Redis pool size (contact_center/web/realtime.py): with redis-py's default the
+    # relay's publishes run out of connections and retry at this rate.
+    manager = None
+    if redis_url:
+        options = {"max_connections": 500}
+        manager = socketio.AsyncRedisManager(redis_url, channel=channel, redis_options=options)
     sio = socketio.AsyncServer(async_mode="aiohttp", max_http_buffer_size=64 * 1024, client_manager=manager)
     app = web.Application()
     sio.attach(app)
