@@ -52,6 +52,18 @@ async def callback_rows(line: TestClient[Any, Any], external_id: str) -> Callbac
         return CallbackRows(call, callback, item, list(events))
 
 
+async def dialled(line: TestClient[Any, Any], external_id: str, attempt: int) -> VoiceCallback:
+    """The callback once the line has committed its `attempt`-th dial as placed (`dialing`): a
+    provider stand-in sees the request before the line commits the provider's answer."""
+    async with asyncio.timeout(10):
+        while True:
+            callback = (await callback_rows(line, external_id)).callback
+            if callback.attempts >= attempt and callback.status != "pending":
+                assert (callback.status, callback.attempts) == ("dialing", attempt)
+                return callback
+            await asyncio.sleep(0.05)
+
+
 async def available_official(line: TestClient[Any, Any]) -> tuple[Peer, int]:
     """An official on the /agents console, available for offers: their peer and id."""
     peer, agent = await official(line, AGENT)

@@ -22,6 +22,7 @@ from tests.integration.callback_support import (
     assert_parked,
     available_official,
     callback_rows,
+    dialled,
     long_after,
     offered_once_the_delay_passes,
     spent_attempts,
@@ -69,7 +70,7 @@ async def test_a_callback_twilio_refuses_to_place_is_retried_after_the_delay_lik
 
     # Attempt 2 is placed and not answered: the last of 2 attempts, the refusal counted.
     second = await placed(rest, 1)
-    callback = (await callback_rows(line, CALL_SID)).callback
+    callback = await dialled(line, CALL_SID, 2)
     assert (callback.status, callback.attempts, callback.official_id) == ("dialing", 2, agent)
     await status(line, second, "no-answer")
     closed = await callback_rows(line, CALL_SID)

@@ -19,6 +19,7 @@ from tests.integration.callback_support import (
     assert_parked,
     available_official,
     callback_rows,
+    dialled,
     long_after,
     offered_once_the_delay_passes,
     spent_attempts,
@@ -52,6 +53,7 @@ async def test_an_unanswered_callback_is_retried_after_the_delay_then_closed_for
     peer, agent = await available_official(line)
     await accept_offer(peer)
     first = await placed(rest, 1)
+    await dialled(line, CALL_SID, 1)  # committed: Twilio's status callback can find it
 
     # Attempt 1 is not answered: the citizen keeps their place, parked until the delay passes.
     await status(line, first, "no-answer")
@@ -67,7 +69,7 @@ async def test_an_unanswered_callback_is_retried_after_the_delay_then_closed_for
     await accept_offer(peer, offer)
     second = await placed(rest, 2)
     assert second["To"] == CALLER and second["sid"] != first["sid"]
-    callback = (await callback_rows(line, CALL_SID)).callback
+    callback = await dialled(line, CALL_SID, 2)
     assert (callback.status, callback.attempts, callback.official_id) == ("dialing", 2, agent)
 
     # The last attempt is busy: the callback is closed, with its outcome, and counted as abandoned.
