@@ -43,7 +43,8 @@ def normalize_database_url(url: str) -> str:
     driver = _ASYNC_DRIVERS.get(scheme.lower())
     if driver is None:
         raise ValueError(f"esquema no soportado {scheme!r}: use postgresql:// o sqlite:///")
-    if driver.startswith("postgresql") and rest.startswith("/"):
+    # `postgresql:///base?host=/var/run/postgresql` names the server by its Unix socket directory.
+    if driver.startswith("postgresql") and rest.startswith("/") and "host=" not in rest:
         raise ValueError("falta el servidor de PostgreSQL (postgresql://usuario@servidor/base)")
     return f"{driver}://{rest}"
 

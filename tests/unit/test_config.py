@@ -18,6 +18,10 @@ CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "contact-center"
         ("postgresql://u@db/p195", "postgresql+asyncpg://u@db/p195"),
         ("postgres://u@db/p195", "postgresql+asyncpg://u@db/p195"),
         ("sqlite:///var/x.db", "sqlite+aiosqlite:///var/x.db"),
+        (  # the same host's server over its Unix socket
+            "postgresql:///p195?host=/var/run/postgresql",
+            "postgresql+asyncpg:///p195?host=/var/run/postgresql",
+        ),
     ],
 )
 def test_database_url_spellings_map_to_async_drivers(
