@@ -2,13 +2,16 @@
 
     callback-connect?conversation=C&official=O   the citizen answered: dial the official who
                                                  accepted the callback's offer
-    callback-status                              the outgoing call's status: when it ends, the
+    callback-status?conversation=C               the outgoing call's status: when it ends, the
                                                  official's work is done; unanswered, the
                                                  callback is retried later or closed
                                                  (ivr/callback_retry.py)
 
 Both are signed like every Twilio webhook; the callback row must be `dialing` with this CallSid
-and official, so a forged or stale request connects nobody.
+and official, so a forged or stale request connects nobody. Both lock the callback row by the
+conversation their URL names: a webhook that outruns the dialler's commit of this CallSid (Twilio
+may report a quick `busy` before the line has stored its answer to the call's creation) waits for
+that commit instead of finding no callback and losing the outcome.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ async def callback_connect(
     request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form
 ) -> web.Response:
     conversation, official = request.query.get("conversation", ""), request.query.get("official", "")
-    callback = await _callback(uow, form.get("CallSid", ""))
+    callback = await _callback(uow, form.get("CallSid", ""), conversation)
     valid = (
         callback is not None
         and str(callback.conversation_id) == conversation
@@ -61,7 +64,7 @@ async def callback_connect(
 @twilio_hook("callback-status")
 async def callback_status(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
     status = form.get("CallStatus", "")
-    callback = await _callback(uow, form.get("CallSid", ""))
+    callback = await _callback(uow, form.get("CallSid", ""), request.query.get("conversation", ""))
     if callback is None:
         return web.Response(status=204)
     call = await uow.session.get(Conversation, callback.conversation_id, with_for_update=True)
@@ -81,10 +84,15 @@ async def callback_status(request: web.Request, uow: UnitOfWork, line: VoiceLine
     return web.Response(status=204)
 
 
-async def _callback(uow: UnitOfWork, call_sid: str) -> VoiceCallback | None:
+async def _callback(uow: UnitOfWork, call_sid: str, conversation: str) -> VoiceCallback | None:
+    """The callback whose outgoing call is `call_sid`, locked; by its conversation when the URL
+    names one (calls placed before URLs did: by the CallSid alone)."""
     if not call_sid:
         return None
-    found: VoiceCallback | None = await uow.session.scalar(
-        select(VoiceCallback).where(VoiceCallback.provider_ref == call_sid).with_for_update()
+    which = (
+        VoiceCallback.conversation_id == int(conversation)
+        if conversation.isdigit() and len(conversation) <= 18  # a row id, not a number to overflow
+        else VoiceCallback.provider_ref == call_sid
     )
-    return found
+    found = await uow.session.scalar(select(VoiceCallback).where(which).with_for_update())
+    return found if found is not None and found.provider_ref == call_sid else None

@@ -102,4 +102,7 @@ class TwilioDialer:
 
     async def call_back(self, number: str, official_id: int, conversation_id: int) -> str:
         url = self.renderer.url("callback-connect", conversation=conversation_id, official=official_id)
-        return await self.voice.create(number, url, self.renderer.url("callback-status"))
+        # The status URL names the conversation: a status that outruns Twilio's answer to this
+        # request finds the callback by it and waits for the dialler's commit (callback_hooks).
+        status = self.renderer.url("callback-status", conversation=conversation_id)
+        return await self.voice.create(number, url, status)

@@ -97,7 +97,8 @@ class TwilioRest:
     """A stand-in for Twilio's Calls resource: records every update and creation the client POSTs.
 
     Errors put in `refusals` answer the next creations in turn (HTTP `status` with Twilio's error
-    JSON) and those requests go to `refused` instead of `created`."""
+    JSON) and those requests go to `refused` instead of `created`. `before_answer`, when set, is
+    awaited with each created call before its creation is answered."""
 
     ACCOUNT = "AC00000000000000000000000000000195"
 
@@ -106,6 +107,7 @@ class TwilioRest:
         self.created: list[dict[str, str]] = []
         self.refusals: list[dict[str, Any]] = []
         self.refused: list[dict[str, str]] = []
+        self.before_answer: Callable[[dict[str, str]], Awaitable[None]] | None = None
         self.base = ""
         self._runner: Any = None
 
@@ -123,6 +125,8 @@ class TwilioRest:
                 return web.json_response(error, status=int(error["status"]))
             sid = f"CAcallback{len(self.created):022d}"
             self.created.append({"sid": sid, **form})
+            if self.before_answer is not None:
+                await self.before_answer(self.created[-1])
             return web.json_response({"sid": sid, "status": "queued"}, status=201)
 
         app = web.Application()
