@@ -91,7 +91,7 @@ async def _callback(uow: UnitOfWork, call_sid: str, conversation: str) -> VoiceC
         return None
     which = (
         VoiceCallback.conversation_id == int(conversation)
-        if conversation.isdigit() and len(conversation) <= 18  # a row id, not a number to overflow
+        if conversation.isascii() and conversation.isdigit() and len(conversation) <= 18  # a row id
         else VoiceCallback.provider_ref == call_sid
     )
     found = await uow.session.scalar(select(VoiceCallback).where(which).with_for_update())

@@ -19,12 +19,11 @@ from sqlalchemy import Table, select
 from contact_center.persistence.batch_rows import insert_returning_ids, insert_rows
 from contact_center.persistence.models import Citizen, CitizenIdentity
 from contact_center.persistence.quiet_insert import insert_ignoring_conflicts
-from contact_center.services.citizens import PROOF_CLAIMS, CitizenDetails, Identity
+from contact_center.services.citizens import MERGE_DEPTH, PROOF_CLAIMS, CitizenDetails, Identity
 from contact_center.services.uow import UnitOfWork
 
 _CITIZENS: Table = Citizen.__table__  # type: ignore[assignment]
 _IDENTITIES: Table = CitizenIdentity.__table__  # type: ignore[assignment]
-_MERGE_DEPTH = 10  # as `citizens._surviving`
 _CHUNK = 1000  # values per IN (...) list
 
 
@@ -78,7 +77,7 @@ async def _surviving(uow: UnitOfWork, ids: set[int]) -> dict[int, int]:
     """Citizen id -> the citizen that absorbed it (itself when never merged)."""
     into: dict[int, int | None] = {}
     pending = set(ids)
-    for _ in range(_MERGE_DEPTH):
+    for _ in range(MERGE_DEPTH):
         pending -= into.keys()
         if not pending:
             break
@@ -94,7 +93,7 @@ async def _surviving(uow: UnitOfWork, ids: set[int]) -> dict[int, int]:
     result = {}
     for citizen_id in ids:
         current = citizen_id
-        for _ in range(_MERGE_DEPTH):
+        for _ in range(MERGE_DEPTH):
             target = into.get(current)
             if target is None:
                 break

@@ -34,10 +34,11 @@ from contact_center.domain.errors import Conflict, InvalidInput, NotFound
 from contact_center.persistence.merge_models import CitizenMerge
 from contact_center.persistence.models import Citizen
 from contact_center.services.citizen_cases import citizen_ids
+from contact_center.services.citizens import MERGE_DEPTH
 from contact_center.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-MAX_CHAIN = 10  # `citizens._surviving` follows at most this many links
+MAX_CHAIN = MERGE_DEPTH  # readers follow at most this many links
 MAX_REASON = 2000
 _LOCK_KEY = 195_000_014  # pg_advisory_xact_lock key of citizen merges
 Via = Literal["api", "cli"]

@@ -37,7 +37,7 @@ DOCUMENT_TYPES = frozenset({"CC", "CE", "TI", "PA", "NIT", "PEP", "PPT", "RC"})
 _EMAIL = re.compile(
     r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
 )
-_MERGE_DEPTH = 10
+MERGE_DEPTH = 10  # links of citizens.merged_into_id any reader follows (merges refuse longer chains)
 _IDENTITIES: Table = CitizenIdentity.__table__  # type: ignore[assignment]
 PROOF_CLAIMS = frozenset({"email"})
 """Kinds whose unverified claim a later proof takes over, together with the history behind it."""
@@ -193,7 +193,7 @@ def _same(identity: Identity) -> ColumnElement[bool]:
 async def _surviving(uow: UnitOfWork, citizen_id: int) -> Citizen:
     """Follow merges to the citizen that absorbed this one."""
     citizen = await uow.session.get(Citizen, citizen_id)
-    for _ in range(_MERGE_DEPTH):
+    for _ in range(MERGE_DEPTH):
         assert citizen is not None
         if citizen.merged_into_id is None:
             break
