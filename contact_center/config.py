@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = None
     twilio_from_number: str | None = None
     twilio_api_base: str | None = None  # tests only: a local stand-in for https://api.twilio.com
+    # The officials' softphone (Twilio Voice SDK in the console): an API key signs its access
+    # tokens, and the TwiML App is what its outgoing calls would run (channels/twilio/voice_token.py).
+    twilio_api_key_sid: str | None = None
+    twilio_api_key_secret: str | None = None
+    twilio_twiml_app_sid: str | None = None
     ami_host: str | None = None
     ami_port: int = Field(default=5038, ge=1, le=65535)
     ami_username: str | None = None

@@ -83,6 +83,7 @@ QUEUE_FACTORIES: list[QueueFactory] = [router_queue]
 def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> None:
     flows = load_flows(flows_dir)  # FlowValidationError names file and node: the start stops here
     twilio_webhooks.install(app)
+    _add_voice_token_route(app)
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
@@ -110,6 +111,15 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
     from ivr.asterisk_install import asterisk_lifetime
 
     app.cleanup_ctx.append(asterisk_lifetime)
+
+
+def _add_voice_token_route(app: web.Application) -> None:
+    from channels.twilio import voice_token
+    from contact_center.web.keys import ROUTE_SPECS
+
+    voice_token.routes.add_to(app)
+    if ROUTE_SPECS in app:  # the OpenAPI document lists it with the other declared routes
+        app[ROUTE_SPECS].extend(voice_token.routes.specs)
 
 
 def _first(factories: list[Callable[[web.Application], T | None]], app: web.Application) -> T | None:

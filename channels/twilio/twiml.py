@@ -179,5 +179,7 @@ def _say(parent: VoiceResponse, text: str) -> None:
 
 
 def client_identity(official_id: int) -> str:
-    """The Twilio Client identity of an official's softphone in the agent console."""
-    return f"official-{official_id}"
+    """The Twilio Client identity of an official's softphone in the agent console: the identity
+    of their access token (channels/twilio/voice_token.py). Letters, digits and underscore only,
+    the characters every Twilio Voice SDK (browser and mobile) accepts."""
+    return f"official_{official_id}"

@@ -5,7 +5,7 @@
     record?step=N  <Record> action               -> RecordingDone / NoInput (files the PQRD once)
     queue-wait     <Enqueue waitUrl>             -> QueueUpdate (position, ETA) or <Leave/> when an
                                                     official accepted the offer
-    queue-result   <Enqueue action>              -> AgentReady: <Dial><Client>official-N</Client>
+    queue-result   <Enqueue action>              -> AgentReady: <Dial><Client>official_N</Client>
     status         call status callback          -> the conversation ends (abandoned if waiting)
     recording      recording status callback     -> a call event, once per recording and status
     dial-result    <Dial action>                 -> a call event; the call ends

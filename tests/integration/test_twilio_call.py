@@ -57,7 +57,7 @@ async def test_a_whole_call_reaches_the_official_who_accepted_the_offer(line: Te
     assert root.find("Leave") is not None
     root = await twiml(line, enqueue.get("action", ""), call_params(QueueResult="leave", QueueTime="25"))
     client = root.find("Dial/Client")
-    assert client is not None and client.text == f"official-{agent}"
+    assert client is not None and client.text == f"official_{agent}"
     assert "Le comunicamos con un funcionario" in said(root)
     # The call ends.
     resp = await post(line, "/channels/twilio/status", call_params(CallStatus="completed"))

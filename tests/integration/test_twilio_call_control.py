@@ -46,7 +46,7 @@ async def take_call(line: TestClient[Any, Any], peer: Peer, agent: int) -> None:
     assert root.find("Leave") is not None
     root = await twiml(line, "/channels/twilio/queue-result", call_params(QueueResult="leave"))
     dialled = root.find("Dial/Client")
-    assert dialled is not None and dialled.text == f"official-{agent}"
+    assert dialled is not None and dialled.text == f"official_{agent}"
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ async def test_hold_transfer_to_a_queue_and_hang_up_reach_twilio_and_the_router(
     assert (await peer.call("call_hold", {**ids, "on": True}))["ok"]
     assert rest.updates[-1]["CallSid"] == CALL_SID and '<Play loop="0">' in rest.updates[-1]["Twiml"]
     assert (await peer.call("call_hold", {**ids, "on": False}))["ok"]
-    assert f"<Client>official-{agent}</Client>" in rest.updates[-1]["Twiml"]
+    assert f"<Client>official_{agent}</Client>" in rest.updates[-1]["Twiml"]
 
     # Transfer to a queue: the caller waits there again, and the router offers the call anew.
     moved = await peer.call("call_transfer", {**ids, "to_queue_code": "atencion_general"})

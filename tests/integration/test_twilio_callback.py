@@ -71,7 +71,7 @@ async def test_a_callback_keeps_its_place_and_connects_the_official_who_accepted
     }
     root = await twiml(line, placed["Url"], answered)
     dialled = root.find("Dial/Client")
-    assert dialled is not None and dialled.text == f"official-{agent}"
+    assert dialled is not None and dialled.text == f"official_{agent}"
     # A forged or stale connect (another CallSid) connects nobody.
     stale = await twiml(line, placed["Url"], {**answered, "CallSid": "CAforged"})
     assert stale.find("Dial") is None and stale.find("Hangup") is not None
