@@ -102,11 +102,13 @@ class TwimlRenderer:
         response.hangup()
         return str(response.to_xml(xml_declaration=True))
 
-    def connect_official(self, official_id: int, prompt: str | None = None) -> str:
+    def connect_official(self, official_id: int, prompt: str | None = None, *, action: str | None = None) -> str:
+        """Dial the official's softphone; `action` is the dial's result URL (the caller's line by
+        default; a callback's outgoing leg has its own)."""
         response = VoiceResponse()
         if prompt:
             _say(response, prompt)
-        dial = response.dial(action=self.url("dial-result"), method="POST")
+        dial = response.dial(action=action or self.url("dial-result"), method="POST")
         dial.client(client_identity(official_id))
         return str(response.to_xml(xml_declaration=True))
 

@@ -8,7 +8,9 @@
     queue-result   <Enqueue action>              -> AgentReady: <Dial><Client>official_N</Client>
     status         call status callback          -> the conversation ends (abandoned if waiting)
     recording      recording status callback     -> a call event, once per recording and status
-    dial-result    <Dial action>                 -> a call event; the call ends
+    dial-result    <Dial action>                 -> a call event; the call ends, or, when the
+                                                    official did not pick up, the caller waits
+                                                    again at their place (ivr/missed_dial.py)
     callback-connect, callback-status            -> a queued callback's outgoing call
                                                     (channels/twilio/callback_hooks.py)
 
@@ -41,11 +43,13 @@ from ivr.flow import (
 )
 from ivr.host import CallTurn
 from ivr.line import VOICE_LINE, VoiceLine
+from ivr.missed_dial import back_in_queue
 
 log = logging.getLogger(__name__)
 Form = dict[str, str]
 Hook = Callable[[web.Request, UnitOfWork, VoiceLine, Form], Awaitable[web.Response]]
 ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+MISSED_DIAL = frozenset({"no-answer", "busy", "failed"})  # DialCallStatus: the official never spoke
 DEFAULT_ETA_SECONDS = 60
 CONNECTING = "Le comunicamos con un funcionario."
 
@@ -213,7 +217,13 @@ async def recording(request: web.Request, uow: UnitOfWork, line: VoiceLine, form
 async def dial_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
     call = await line.host.require(uow, _call_sid(form))
     outcome = form.get("DialCallStatus", "")
-    await record_call_event(uow, call.id, f"dial_{outcome or 'unknown'}", f"dial:{outcome}", form)
+    # One event per dial attempt (its DialCallSid): a call may be dialled to several officials.
+    key = f"dial:{form.get('DialCallSid', '')}:{outcome}"
+    if not await record_call_event(uow, call.id, f"dial_{outcome or 'unknown'}", key, form):
+        return twiml(request, await line.host.current(uow, call.external_id))  # a retried request
+    if outcome in MISSED_DIAL and call.ended_at is None:
+        # The official did not pick up: the caller waits again at their place (ivr.missed_dial).
+        return twiml(request, await back_in_queue(uow, line.host, line.queue, call))
     return _xml(request.app[RENDERER].render((), 0, finished=True))
 
 
