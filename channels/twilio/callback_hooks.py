@@ -2,10 +2,18 @@
 
     callback-connect?conversation=C&official=O   the citizen answered: dial the official who
                                                  accepted the callback's offer
-    callback-status?conversation=C               the outgoing call's status: when it ends, the
-                                                 official's work is done; unanswered, the
-                                                 callback is retried later or closed
-                                                 (ivr/callback_retry.py)
+    callback-dial-result?conversation=C          the dial to the official ended: `completed`
+                                                 means they spoke; a missed dial counts as the
+                                                 official's missed offer and the citizen hears
+                                                 they will be called again
+    callback-status?conversation=C               the outgoing call's status: when it ends after
+                                                 the official and the citizen spoke, the work is
+                                                 done; otherwise (unanswered, a machine, the
+                                                 official missed) the callback is retried later
+                                                 or closed (ivr/callback_retry.py)
+
+The outgoing call runs Twilio's answering-machine detection (`MachineDetection=Enable`): a call
+answered by a machine or a fax (`AnsweredBy`) is hung up without dialling the official.
 
 Both are signed like every Twilio webhook; the callback row must be `dialing` with this CallSid
 and official, so a forged or stale request connects nobody. Both lock the callback row by the
@@ -23,15 +31,23 @@ from sqlalchemy import select
 
 from channels.twilio.events import record_call_event
 from channels.twilio.webhooks import ENDED, RENDERER, Form, _xml, twilio_hook
-from contact_center.persistence.models import Conversation
+from contact_center.persistence.models import CallEvent, Conversation
+from contact_center.persistence.routing_models import WorkItem
 from contact_center.persistence.voice_models import VoiceCallback
 from contact_center.services.uow import UnitOfWork
 from ivr.line import VoiceLine
+from routing.missed_calls import mark_missed
 
 log = logging.getLogger(__name__)
+DIAL_KEY = "callback-dial"  # call_events.dedup_key prefix of the official's dial results
 GREETING = (
     "Le devolvemos la llamada de la Línea 195 de la Alcaldía de Pasto. Le comunicamos con un funcionario."
 )
+OFFICIAL_MISSED = (
+    "En este momento no fue posible comunicarle con el funcionario. Le llamaremos de nuevo. Hasta pronto."
+)
+MACHINE = frozenset({"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"})
+MISSED_DIAL = frozenset({"no-answer", "busy", "failed", "canceled"})
 STALE = "Esta devolución de llamada ya no está vigente. Gracias por comunicarse con la Alcaldía de Pasto."
 
 
@@ -53,12 +69,39 @@ async def callback_connect(
         return _xml(request.app[RENDERER].say_and_hang_up(STALE))
     call = await uow.session.get(Conversation, callback.conversation_id, with_for_update=True)
     assert call is not None
+    if form.get("AnsweredBy", "") in MACHINE:  # voicemail or fax: nobody to speak to
+        await record_call_event(
+            uow, call.id, "callback_machine", f"callback-machine:{callback.provider_ref}", form
+        )
+        return _xml(request.app[RENDERER].render((), 0, finished=True))
     call.state, call.official_id, call.ended_at = "active", callback.official_id, None
     call.answered_at = call.answered_at or uow.clock.now()
     await record_call_event(
         uow, call.id, "callback_connected", f"callback-connect:{callback.provider_ref}", form
     )
-    return _xml(request.app[RENDERER].connect_official(callback.official_id, GREETING))
+    renderer = request.app[RENDERER]
+    action = renderer.url("callback-dial-result", conversation=call.id)
+    return _xml(renderer.connect_official(callback.official_id, GREETING, action=action))
+
+
+@twilio_hook("callback-dial-result")
+async def callback_dial_result(
+    request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form
+) -> web.Response:
+    """The dial from the callback's leg to the official ended (its own result: the caller's line's
+    `dial-result` knows calls by the citizen's CallSid, not by this outgoing one)."""
+    renderer = request.app[RENDERER]
+    callback = await _callback(uow, form.get("CallSid", ""), request.query.get("conversation", ""))
+    if callback is None:
+        return _xml(renderer.render((), 0, finished=True))
+    outcome = form.get("DialCallStatus", "")
+    key = f"{DIAL_KEY}:{callback.provider_ref}:{outcome}"
+    new = await record_call_event(uow, callback.conversation_id, f"callback_dial_{outcome}", key, form)
+    if outcome in MISSED_DIAL and callback.status == "dialing":
+        if new and callback.official_id is not None:
+            await _official_missed(uow, line, callback.conversation_id, callback.official_id)
+        return _xml(renderer.say_and_hang_up(OFFICIAL_MISSED))
+    return _xml(renderer.render((), 0, finished=True))
 
 
 @twilio_hook("callback-status")
@@ -72,7 +115,8 @@ async def callback_status(request: web.Request, uow: UnitOfWork, line: VoiceLine
     key = f"callback-status:{callback.provider_ref}:{status}"
     if not await record_call_event(uow, call.id, f"callback_{status}"[:40], key, form) or status not in ENDED:
         return web.Response(status=204)
-    if not (status == "completed" and call.state == "active"):  # no-answer, busy, failed...
+    spoke = status == "completed" and call.state == "active" and await _spoke(uow, callback)
+    if not spoke:  # no-answer, busy, failed, a machine, or the official never picked up
         if line.callbacks is not None:
             await line.callbacks.not_answered(uow, callback, status)
             return web.Response(status=204)
@@ -82,6 +126,28 @@ async def callback_status(request: web.Request, uow: UnitOfWork, line: VoiceLine
     if line.queue is not None:  # the official is free again (their wrap-up starts)
         await line.queue.finish(uow, call.id)
     return web.Response(status=204)
+
+
+async def _spoke(uow: UnitOfWork, callback: VoiceCallback) -> bool:
+    """The official's dial from this outgoing call completed: the citizen and the official spoke."""
+    key = f"{DIAL_KEY}:{callback.provider_ref}:completed"
+    found = await uow.session.scalar(
+        select(CallEvent.id).where(
+            CallEvent.conversation_id == callback.conversation_id, CallEvent.dedup_key == key
+        )
+    )
+    return found is not None
+
+
+async def _official_missed(uow: UnitOfWork, line: VoiceLine, conversation_id: int, official_id: int) -> None:
+    """The official who accepted the callback did not pick up: a missed offer for them (the work
+    item itself is parked for the retry by the outgoing call's status, ivr.callback_retry)."""
+    router = getattr(line.queue, "router", None)
+    item = await uow.session.scalar(
+        select(WorkItem).where(WorkItem.conversation_id == conversation_id, WorkItem.status == "assigned")
+    )
+    if router is not None and item is not None and item.official_id == official_id:
+        await mark_missed(uow, router, item, official_id)
 
 
 async def _callback(uow: UnitOfWork, call_sid: str, conversation: str) -> VoiceCallback | None:

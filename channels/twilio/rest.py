@@ -41,13 +41,17 @@ class TwilioVoice:
         return await self._call(lambda client: client.calls(call_sid).update_async(**changes))
 
     async def create(self, to: str, url: str, status_callback: str) -> str:
-        """Place an outgoing call whose TwiML comes from `url`; returns the new call's SID."""
+        """Place an outgoing call whose TwiML comes from `url`; returns the new call's SID.
+
+        Answering-machine detection is on (`MachineDetection=Enable`): `url` is fetched once
+        Twilio knows who answered and carries `AnsweredBy` (human, machine_start, fax, unknown)."""
         if not self.from_number:
             raise CallControlFailed("Falta TWILIO_FROM_NUMBER para llamar.", code="twilio_not_configured")
         return await self._call(
             lambda client: client.calls.create_async(
                 to=to, from_=self.from_number, url=url, method="POST",
                 status_callback=status_callback, status_callback_method="POST",
+                machine_detection="Enable",
             )
         )  # fmt: skip
 

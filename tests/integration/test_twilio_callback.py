@@ -76,6 +76,9 @@ async def test_a_callback_keeps_its_place_and_connects_the_official_who_accepted
     stale = await twiml(line, placed["Url"], {**answered, "CallSid": "CAforged"})
     assert stale.find("Dial") is None and stale.find("Hangup") is not None
 
+    # The official answers and they speak; then the outgoing call ends.
+    spoke = {**answered, "DialCallStatus": "completed", "DialCallSid": "CAleg", "DialCallDuration": "80"}
+    assert (await post(line, root.find("Dial").get("action", ""), spoke)).status == 200  # type: ignore[union-attr]
     resp = await post(line, "/channels/twilio/callback-status", {**answered, "CallStatus": "completed"})
     assert resp.status == 204
     async with line.app[UOW]() as uow:
