@@ -50,25 +50,37 @@ class TwimlRenderer:
         suffix = f"?{urlencode(query)}" if query else ""
         return f"{self.base_url}{PREFIX}/{hook}{suffix}"
 
-    _rendered: dict[tuple[tuple[Action, ...], int, bool], str] = field(default_factory=dict, compare=False)
+    _rendered: dict[tuple[tuple[Action, ...], int, bool, bool], str] = field(default_factory=dict, compare=False)
 
-    def render(self, actions: Sequence[Action], step: int, *, finished: bool) -> str:
+    def render(self, actions: Sequence[Action], step: int, *, finished: bool, in_queue: bool = False) -> str:
         """The TwiML of one turn. Turns repeat across calls (the greeting, the menus), and building
-        the XML costs more than a database round trip, so renderings are kept (a bounded cache)."""
-        key = (tuple(actions), step, finished)
+        the XML costs more than a database round trip, so renderings are kept (a bounded cache).
+
+        `in_queue`: the document runs while the caller waits in a Twilio queue (a waitUrl document,
+        or the action of a Gather inside one), where only Play, Say, Pause, Hangup, Redirect, Leave
+        and Gather are allowed. There an `Enqueue` (the flow back at its queue) renders nothing: the
+        caller is still queued and Twilio fetches the waitUrl again when the document ends. A verb
+        that needs the caller out of the queue (Record, Dial) ends the document with `<Leave/>`:
+        the Enqueue action then answers the turn outside the queue (webhooks.queue_result)."""
+        key = (tuple(actions), step, finished, in_queue)
         cached = self._rendered.get(key)
         if cached is not None:
             return cached
         if len(self._rendered) >= RENDER_CACHE_SIZE:
             self._rendered.clear()
-        xml = self._render(actions, step, finished=finished)
+        xml = self._render(actions, step, finished=finished, in_queue=in_queue)
         self._rendered[key] = xml
         return xml
 
-    def _render(self, actions: Sequence[Action], step: int, *, finished: bool) -> str:
+    def _render(self, actions: Sequence[Action], step: int, *, finished: bool, in_queue: bool) -> str:
         response = VoiceResponse()
         for action in actions:
-            self._add(response, action, step)
+            if in_queue and isinstance(action, Enqueue | Transfer) and not _to_official(action):
+                continue  # already waiting in a queue: the router keeps the place
+            if in_queue and (isinstance(action, Record) or _to_official(action)):
+                response.leave()
+                return str(response.to_xml(xml_declaration=True))
+            self._add(response, action, step, in_queue)
         if finished and not any(isinstance(a, Hangup | Transfer) for a in actions):
             response.hangup()
         return str(response.to_xml(xml_declaration=True))
@@ -112,16 +124,16 @@ class TwimlRenderer:
         dial.client(client_identity(official_id))
         return str(response.to_xml(xml_declaration=True))
 
-    def _add(self, response: VoiceResponse, action: Action, step: int) -> None:
+    def _add(self, response: VoiceResponse, action: Action, step: int, in_queue: bool = False) -> None:
         match action:
             case Say() | Play() | SayDigits():
                 self._prompt(response, action)
             case Gather():
-                self._prompts(self._gather(response, action, step), action.prompt)
+                self._prompts(self._gather(response, action, step, in_queue), action.prompt)
             case OfferCallback():
                 # Silence falls through to the hold music after it: no webhook unless a key is pressed.
                 gather = response.gather(
-                    input="dtmf", action=self.url("gather", step=step), method="POST",
+                    input="dtmf", action=self._gather_url(step, in_queue), method="POST",
                     num_digits=1, timeout=action.timeout, language=LANGUAGE,
                 )  # fmt: skip
                 self._prompts(gather, action.prompt)
@@ -144,11 +156,15 @@ class TwimlRenderer:
             case _:  # ScheduleCallback and host requests render nothing
                 pass
 
-    def _gather(self, response: VoiceResponse, action: Gather, step: int) -> VoiceResponse:
+    def _gather_url(self, step: int, in_queue: bool) -> str:
+        # A Gather inside a waitUrl document: its action's answer still runs in the queue.
+        return self.url("gather", step=step, in_queue=1) if in_queue else self.url("gather", step=step)
+
+    def _gather(self, response: VoiceResponse, action: Gather, step: int, in_queue: bool) -> VoiceResponse:
         # A menu takes exactly one key; a number (a radicado) ends with its finish key or a pause.
         fixed = action.min_digits == action.max_digits and not action.finish_on_key
         return response.gather(
-            input="dtmf", action=self.url("gather", step=step), method="POST",
+            input="dtmf", action=self._gather_url(step, in_queue), method="POST",
             num_digits=action.max_digits if fixed else None,
             finish_on_key=action.finish_on_key if not fixed else None,
             timeout=action.timeout, action_on_empty_result=True, language=LANGUAGE,
@@ -174,6 +190,10 @@ class TwimlRenderer:
             parent.play(self.sounds[prompt.sound])
         elif prompt.text:
             _say(parent, prompt.text)
+
+
+def _to_official(action: Action) -> bool:
+    return isinstance(action, Transfer) and action.target_kind == "official"
 
 
 def _say(parent: VoiceResponse, text: str) -> None:

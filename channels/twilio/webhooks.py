@@ -86,8 +86,8 @@ def twilio_hook(path: str) -> Callable[[Hook], Hook]:
     return register
 
 
-def twiml(request: web.Request, turn: CallTurn) -> web.Response:
-    xml = request.app[RENDERER].render(turn.actions, turn.step, finished=turn.finished)
+def twiml(request: web.Request, turn: CallTurn, *, in_queue: bool = False) -> web.Response:
+    xml = request.app[RENDERER].render(turn.actions, turn.step, finished=turn.finished, in_queue=in_queue)
     return _xml(xml)
 
 
@@ -110,7 +110,14 @@ def _call_sid(form: Form) -> str:
 
 
 async def _send(
-    request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form, event: Event, step: int | None
+    request: web.Request,
+    uow: UnitOfWork,
+    line: VoiceLine,
+    form: Form,
+    event: Event,
+    step: int | None,
+    *,
+    in_queue: bool = False,
 ) -> web.Response:
     sid = _call_sid(form)
     try:
@@ -120,7 +127,7 @@ async def _send(
         # the caller should hear now instead of failing the call.
         log.warning("twilio_event_out_of_place", extra={"call_sid": sid, "error": exc.message})
         turn = await line.host.current(uow, sid)
-    return twiml(request, turn)
+    return twiml(request, turn, in_queue=in_queue)
 
 
 @twilio_hook("voice")
@@ -136,7 +143,9 @@ async def voice(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Fo
 async def gather(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
     keys = form.get("Digits", "")
     event: Event = Digits(keys) if keys else NoInput()
-    return await _send(request, uow, line, form, event, _step(request))
+    # A Gather of a waitUrl document (the callback offer): its answer runs in the queue too.
+    in_queue = request.query.get("in_queue") == "1"
+    return await _send(request, uow, line, form, event, _step(request), in_queue=in_queue)
 
 
 @twilio_hook("record")
@@ -163,7 +172,7 @@ async def queue_wait(request: web.Request, uow: UnitOfWork, line: VoiceLine, for
         turn = await line.host.send(uow, call.external_id, update, step=None)
     except UnexpectedEvent:
         return _xml(request.app[RENDERER].hold())
-    return twiml(request, turn)
+    return twiml(request, turn, in_queue=True)
 
 
 @twilio_hook("queue-result")

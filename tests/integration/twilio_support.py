@@ -19,6 +19,7 @@ from contact_center.services.seed import seed_demo
 from contact_center.web.keys import UOW
 from tests.conftest import AppFactory
 from tests.integration.router_support import parts
+from tests.support import twiml_rules
 from tests.support.chat_clients import close_all, seed_before_start
 
 TOKEN = "twilio-test-auth-token"
@@ -50,9 +51,15 @@ async def twiml(client: TestClient[Any, Any], path: str, params: dict[str, str])
     body = await resp.text()
     assert resp.status == 200, body
     assert resp.content_type == "application/xml"
-    root = ET.fromstring(body)
-    assert root.tag == "Response"
-    return root
+    # Every document the line sends obeys Twilio's verb rules for where it runs (tests/support).
+    return twiml_rules.check(body, context_of(path))
+
+
+def context_of(path: str) -> twiml_rules.Context:
+    """Where Twilio runs the answer of this webhook: a waitUrl document (or a Gather's action inside
+    one, marked `in_queue=1`) or the call's own document."""
+    path = path.removeprefix(BASE)
+    return "wait" if path.startswith("/channels/twilio/queue-wait") or "in_queue=1" in path else "top"
 
 
 def said(element: ET.Element) -> str:
