@@ -140,6 +140,7 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         return out
 
     async def _attend(self, me: Principal, conversation_id: int) -> dict[str, Any]:
+        voice = False
         async with self.uow() as uow:
             conversation = await uow.session.get(Conversation, conversation_id)
             if conversation is not None and conversation.channel == chat.CHANNEL:
@@ -148,6 +149,11 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
                 # The call is theirs from the acceptance (the 195 line dials them next).
                 conversation.official_id = me.official_id
                 await uow.commit()
+                voice = True
+        if voice:  # after the commit, outside the transaction: a REST call to the provider
+            from channels.twilio.dequeue import dequeue_now
+
+            await dequeue_now(self.app, conversation_id)
         return await self._open(me, conversation_id)
 
     async def _open(self, me: Principal, conversation_id: int) -> dict[str, Any]:

@@ -29,7 +29,9 @@ MISSED_PROMPT = "El funcionario no pudo atender su llamada. Conserva su turno en
 GENERIC_HOLD_SECONDS = 60
 
 
-async def back_in_queue(uow: UnitOfWork, host: IvrHost, queue: CallQueue | None, call: Conversation) -> CallTurn:
+async def back_in_queue(
+    uow: UnitOfWork, host: IvrHost, queue: CallQueue | None, call: Conversation
+) -> CallTurn:
     """Undo the hand-over of `call` after a missed dial: the turn to render (wait in the queue)."""
     item = await _undo_assignment(uow, queue, call.id)
     queue_code = await _queue_code(uow, item)
@@ -60,6 +62,17 @@ async def _undo_assignment(uow: UnitOfWork, queue: CallQueue | None, conversatio
     if router is None:
         return None
     return await call_missed(uow, router, conversation_id)
+
+
+async def queue_of(uow: UnitOfWork, conversation_id: int) -> str | None:
+    """The code of the queue the call's live work item is in."""
+    item = await uow.session.scalar(
+        select(WorkItem).where(
+            WorkItem.conversation_id == conversation_id,
+            WorkItem.status.in_(("waiting", "offered", "assigned")),
+        )
+    )
+    return await _queue_code(uow, item)
 
 
 async def _queue_code(uow: UnitOfWork, item: WorkItem | None) -> str | None:

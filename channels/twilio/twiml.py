@@ -50,7 +50,9 @@ class TwimlRenderer:
         suffix = f"?{urlencode(query)}" if query else ""
         return f"{self.base_url}{PREFIX}/{hook}{suffix}"
 
-    _rendered: dict[tuple[tuple[Action, ...], int, bool, bool], str] = field(default_factory=dict, compare=False)
+    _rendered: dict[tuple[tuple[Action, ...], int, bool, bool], str] = field(
+        default_factory=dict, compare=False
+    )
 
     def render(self, actions: Sequence[Action], step: int, *, finished: bool, in_queue: bool = False) -> str:
         """The TwiML of one turn. Turns repeat across calls (the greeting, the menus), and building
@@ -102,9 +104,11 @@ class TwimlRenderer:
         response.play(self.sounds.get("musica_espera", DEFAULT_HOLD_MUSIC), loop=0)
         return str(response.to_xml(xml_declaration=True))
 
-    def enqueue_only(self, queue: str) -> str:
+    def enqueue_only(self, queue: str, prompt: str | None = None) -> str:
         """The caller waits again in a Twilio queue (a transfer back to a queue)."""
         response = VoiceResponse()
+        if prompt:
+            _say(response, prompt)
         self._enqueue(response, queue)
         return str(response.to_xml(xml_declaration=True))
 
@@ -114,7 +118,9 @@ class TwimlRenderer:
         response.hangup()
         return str(response.to_xml(xml_declaration=True))
 
-    def connect_official(self, official_id: int, prompt: str | None = None, *, action: str | None = None) -> str:
+    def connect_official(
+        self, official_id: int, prompt: str | None = None, *, action: str | None = None
+    ) -> str:
         """Dial the official's softphone; `action` is the dial's result URL (the caller's line by
         default; a callback's outgoing leg has its own)."""
         response = VoiceResponse()
@@ -142,7 +148,8 @@ class TwimlRenderer:
                 response.record(
                     action=self.url("record", step=step), method="POST", max_length=action.max_seconds,
                     finish_on_key=action.finish_on_key, play_beep=True, timeout=5,
-                    recording_status_callback=self.url("recording"), recording_status_callback_method="POST",
+                    recording_status_callback=self.url("recording", step=step),
+                    recording_status_callback_method="POST",
                 )  # fmt: skip
             case Enqueue():
                 self._enqueue(response, action.queue)

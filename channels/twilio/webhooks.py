@@ -5,7 +5,9 @@
     record?step=N  <Record> action               -> RecordingDone / NoInput (files the PQRD once)
     queue-wait     <Enqueue waitUrl>             -> QueueUpdate (position, ETA) or <Leave/> when an
                                                     official accepted the offer
-    queue-result   <Enqueue action>              -> AgentReady: <Dial><Client>official_N</Client>
+    queue-result   <Enqueue action>              -> every QueueResult (channels/twilio/queue_hooks.py)
+    queue-connect  a queued call redirected out  -> AgentReady at once when an official accepts
+                   by the REST API               (channels/twilio/dequeue.py)
     status         call status callback          -> the conversation ends (abandoned if waiting)
     recording      recording status callback     -> a call event, once per recording and status
     dial-result    <Dial action>                 -> a call event; the call ends, or, when the
@@ -30,10 +32,10 @@ from channels.twilio.events import record_call_event
 from channels.twilio.signature import SignatureCheck
 from channels.twilio.twiml import TwimlRenderer
 from contact_center.domain.errors import InvalidInput
+from contact_center.persistence.models import Conversation
 from contact_center.services.uow import UnitOfWork
 from contact_center.web.keys import SETTINGS, UOW
 from ivr.flow import (
-    AgentReady,
     Digits,
     Event,
     NoInput,
@@ -43,7 +45,9 @@ from ivr.flow import (
 )
 from ivr.host import CallTurn
 from ivr.line import VOICE_LINE, VoiceLine
+from ivr.flow.host_nodes import RECORDING
 from ivr.missed_dial import back_in_queue
+from ivr.waiting import announcement_due
 
 log = logging.getLogger(__name__)
 Form = dict[str, str]
@@ -51,7 +55,6 @@ Hook = Callable[[web.Request, UnitOfWork, VoiceLine, Form], Awaitable[web.Respon
 ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 MISSED_DIAL = frozenset({"no-answer", "busy", "failed"})  # DialCallStatus: the official never spoke
 DEFAULT_ETA_SECONDS = 60
-CONNECTING = "Le comunicamos con un funcionario."
 
 SIGNATURE = web.AppKey("twilio_signature", SignatureCheck)
 RENDERER = web.AppKey("twilio_renderer", TwimlRenderer)
@@ -63,7 +66,7 @@ def install(app: web.Application) -> None:
     settings = app[SETTINGS]
     app[SIGNATURE] = SignatureCheck(settings.twilio_auth_token, settings.base_url)
     app[RENDERER] = TwimlRenderer(settings.base_url)
-    from channels.twilio import callback_hooks  # noqa: F401  (registers its hooks on `routes`)
+    from channels.twilio import callback_hooks, queue_hooks  # noqa: F401  (register their hooks)
 
     app.router.add_routes(routes)
 
@@ -153,7 +156,9 @@ async def record(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: F
     url, seconds = form.get("RecordingUrl", ""), form.get("RecordingDuration", "0")
     duration = int(seconds) if seconds.isdigit() else 0
     event: Event = RecordingDone(url, duration) if url and duration > 0 else NoInput()
-    return await _send(request, uow, line, form, event, _step(request))
+    response = await _send(request, uow, line, form, event, _step(request))
+    await _end_if_hung_up(uow, line, form)
+    return response
 
 
 @twilio_hook("queue-wait")
@@ -161,8 +166,10 @@ async def queue_wait(request: web.Request, uow: UnitOfWork, line: VoiceLine, for
     call = await line.host.require(uow, _call_sid(form))
     if line.queue is not None and await line.queue.assigned_official(uow, call.id) is not None:
         return _xml(request.app[RENDERER].leave())
-    spot = await line.queue.position(uow, call.id) if line.queue is not None else None
     waited = form.get("QueueTime", "")
+    if not announcement_due(line.host, call, int(waited) if waited.isdigit() else None):
+        return _xml(request.app[RENDERER].hold())  # hold music until the next announcement is due
+    spot = await line.queue.position(uow, call.id) if line.queue is not None else None
     update = QueueUpdate(
         position=spot.position if spot else _int(form.get("QueuePosition"), 1),
         eta_seconds=(spot.eta_seconds if spot and spot.eta_seconds is not None else DEFAULT_ETA_SECONDS),
@@ -175,28 +182,6 @@ async def queue_wait(request: web.Request, uow: UnitOfWork, line: VoiceLine, for
     return twiml(request, turn, in_queue=True)
 
 
-@twilio_hook("queue-result")
-async def queue_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
-    call = await line.host.require(uow, _call_sid(form))
-    result = form.get("QueueResult", "")
-    await record_call_event(uow, call.id, f"queue_{result or 'unknown'}", f"queue-result:{result}", form)
-    official = await line.queue.assigned_official(uow, call.id) if line.queue is not None else None
-    if result == "leave" and official is not None:
-        try:
-            return twiml(
-                request, await line.host.send(uow, call.external_id, AgentReady(str(official)), step=None)
-            )
-        except UnexpectedEvent:  # the flow is past its queue: an official transferred the call here
-            call.state, call.official_id = "active", official
-            call.answered_at = call.answered_at or uow.clock.now()
-            return _xml(request.app[RENDERER].connect_official(official, CONNECTING))
-    if result == "hangup":
-        await line.host.hung_up(uow, call)
-        return _xml(request.app[RENDERER].render((), 0, finished=False))
-    log.warning("twilio_queue_result", extra={"call_sid": call.external_id, "result": result})
-    return twiml(request, await line.host.current(uow, call.external_id))
-
-
 @twilio_hook("status")
 async def status(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
     sid, call_status = form.get("CallSid", ""), form.get("CallStatus", "")
@@ -205,7 +190,11 @@ async def status(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: F
         log.warning("twilio_status_unknown_call", extra={"call_sid": sid, "status": call_status})
         return web.Response(status=204)
     await record_call_event(uow, call.id, f"status_{call_status}", f"status:{call_status}", form)
-    if call_status in ENDED:
+    if call_status in ENDED and recording_pending(call):
+        # Hung up while recording a verbal PQRD: the call is over, but the flow waits for the
+        # recording (the Record action or the recording callback, whichever comes) to file it.
+        await line.host.close(uow, call)
+    elif call_status in ENDED:
         await line.host.hung_up(uow, call)
     return web.Response(status=204)
 
@@ -219,7 +208,28 @@ async def recording(request: web.Request, uow: UnitOfWork, line: VoiceLine, form
         return web.Response(status=204)
     key = f"recording:{form.get('RecordingSid', '')}:{form.get('RecordingStatus', '')}"
     await record_call_event(uow, call.id, f"recording_{form.get('RecordingStatus', 'unknown')}", key, form)
+    step, url = request.query.get("step", ""), form.get("RecordingUrl", "")
+    seconds = form.get("RecordingDuration", "0")
+    if form.get("RecordingStatus") == "completed" and call.ended_at is not None and step.isdigit() and url:
+        # The caller hung up while recording and the Record action may never come: the recording
+        # of that step is filed from here. Tagged with its step, so whichever of the two arrives
+        # second is a replay and files nothing more.
+        done: Event = (
+            RecordingDone(url, int(seconds)) if seconds.isdigit() and int(seconds) > 0 else NoInput()
+        )
+        try:
+            await line.host.send(uow, sid, done, step=int(step))
+        except UnexpectedEvent:  # the flow already ended (a call from before this release)
+            return web.Response(status=204)
+        await _end_if_hung_up(uow, line, form)
     return web.Response(status=204)
+
+
+async def _end_if_hung_up(uow: UnitOfWork, line: VoiceLine, form: Form) -> None:
+    """After a recording was handled for a call that already ended: end its flow too."""
+    call = await line.host.find(uow, form.get("CallSid", ""))
+    if call is not None and call.ended_at is not None:
+        await line.host.hung_up(uow, call)
 
 
 @twilio_hook("dial-result")
@@ -234,6 +244,12 @@ async def dial_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, fo
         # The official did not pick up: the caller waits again at their place (ivr.missed_dial).
         return twiml(request, await back_in_queue(uow, line.host, line.queue, call))
     return _xml(request.app[RENDERER].render((), 0, finished=True))
+
+
+def recording_pending(call: Conversation) -> bool:
+    """The caller is being recorded (a verbal PQRD) and the flow has not heard how it ended."""
+    stored = (call.flow_state or {}).get("state") or {}
+    return bool(stored.get("phase") == RECORDING and not stored.get("finished"))
 
 
 def _int(value: str | None, default: int) -> int:

@@ -53,7 +53,10 @@ async def test_a_missed_dial_puts_the_caller_back_at_their_place(
         offer = await uow.session.scalar(select(RoutingOffer).where(RoutingOffer.work_item_id == item.id))
         assert offer is not None and offer.status == "timed_out"  # the acceptance did not hold: a miss
         official = await uow.session.get(Official, agent)
-        assert official is not None and (official.presence, official.away_reason) == ("away", "oferta perdida")
+        assert official is not None and (official.presence, official.away_reason) == (
+            "away",
+            "oferta perdida",
+        )
     assert any(e["reason"] == "call_missed" for e in router.tap.named("offer.revoked"))
     # The flow waits again: the wait URL announces the position instead of failing the call.
     root = await twiml(line, "/channels/twilio/queue-wait", call_params(QueueTime="30"))
@@ -62,7 +65,9 @@ async def test_a_missed_dial_puts_the_caller_back_at_their_place(
     other = await accept_next_offer(router, "agente2@demo.pasto.gov.co")
     root = await dialled(line)
     assert root.findtext("Dial/Client") == f"official_{other}"
-    await post(line, DIAL, call_params(DialCallStatus="completed", DialCallSid="CAdial2", DialCallDuration="60"))
+    await post(
+        line, DIAL, call_params(DialCallStatus="completed", DialCallSid="CAdial2", DialCallDuration="60")
+    )
     resp = await post(line, "/channels/twilio/status", call_params(CallStatus="completed"))
     assert resp.status == 204
     call = await conversation(line)

@@ -57,7 +57,9 @@ def test_the_rule_table_refuses_what_twilio_refuses() -> None:
     with pytest.raises(twiml_rules.TwimlRuleError, match="not an absolute URL"):
         twiml_rules.check('<Response><Gather action="/gather"><Say>x</Say></Gather></Response>')
     # Rendered for a waitUrl document, the same turns keep to the verbs allowed there.
-    assert twiml_rules.check(renderer.render([Say("Hola."), enqueue], 3, finished=False, in_queue=True), "wait")
+    assert twiml_rules.check(
+        renderer.render([Say("Hola."), enqueue], 3, finished=False, in_queue=True), "wait"
+    )
     record = Record((Say("Después del tono."),), 60, "#", "peticion", False)
     left = twiml_rules.check(renderer.render([record], 4, finished=False, in_queue=True), "wait")
     assert [verb.tag for verb in left] == ["Leave"]  # Record needs the caller out of the queue first

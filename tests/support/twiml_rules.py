@@ -67,7 +67,9 @@ def _check_verb(verb: ET.Element) -> None:
     match verb.tag:
         case "Say":
             _require(bool("".join(verb.itertext()).strip()), "<Say> without text")
-            _require(all(child.tag in SSML for child in verb.iter() if child is not verb), "<Say> holds non-SSML")
+            _require(
+                all(child.tag in SSML for child in verb.iter() if child is not verb), "<Say> holds non-SSML"
+            )
         case "Play" | "Redirect":
             _absolute((verb.text or "").strip(), verb.tag)
             _require(len(verb) == 0, f"<{verb.tag}> holds elements")
@@ -113,12 +115,16 @@ def _attributes(element: ET.Element) -> None:
 def _positive(element: ET.Element, name: str) -> None:
     value = element.get(name)
     if value is not None:
-        _require(value.isdigit() and int(value) > 0, f"<{element.tag} {name}={value!r}> is not a positive number")
+        _require(
+            value.isdigit() and int(value) > 0, f"<{element.tag} {name}={value!r}> is not a positive number"
+        )
 
 
 def _absolute(url: str, where: str) -> None:
     parts = urlsplit(url)
-    _require(parts.scheme in ("http", "https") and bool(parts.netloc), f"{where}: {url!r} is not an absolute URL")
+    _require(
+        parts.scheme in ("http", "https") and bool(parts.netloc), f"{where}: {url!r} is not an absolute URL"
+    )
 
 
 def _require(condition: bool, message: str) -> None:
