@@ -43,9 +43,9 @@ from ivr.flow import (
     RecordingDone,
     UnexpectedEvent,
 )
+from ivr.flow.host_nodes import RECORDING
 from ivr.host import CallTurn
 from ivr.line import VOICE_LINE, VoiceLine
-from ivr.flow.host_nodes import RECORDING
 from ivr.missed_dial import back_in_queue
 from ivr.waiting import announcement_due
 
