@@ -151,9 +151,9 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
                 await uow.commit()
                 voice = True
         if voice:  # after the commit, outside the transaction: a REST call to the provider
-            from channels.twilio.dequeue import dequeue_now
+            from channels.twilio.dequeue import dequeue_soon
 
-            await dequeue_now(self.app, conversation_id)
+            dequeue_soon(self.app, conversation_id)
         return await self._open(me, conversation_id)
 
     async def _open(self, me: Principal, conversation_id: int) -> dict[str, Any]:

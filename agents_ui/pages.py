@@ -1,7 +1,8 @@
 """The pages of the console, the dashboard and the citizen chat, and the files they load.
 
-Plain HTML from Jinja2 templates (autoescape on) and plain ES modules; socket.io-client and uPlot are
-served from the project's `node_modules` (installed from the npm lockfile), never from a CDN.
+Plain HTML from Jinja2 templates (autoescape on) and plain ES modules; socket.io-client, uPlot
+and the Twilio Voice SDK are served from the project's `node_modules` (installed from the npm lockfile
+by scripts/setup), never from a CDN.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ VENDOR = {
     "socket.io.min.js": ROOT / "node_modules/socket.io-client/dist/socket.io.min.js",
     "uPlot.iife.min.js": ROOT / "node_modules/uplot/dist/uPlot.iife.min.js",
     "uPlot.min.css": ROOT / "node_modules/uplot/dist/uPlot.min.css",
+    # The Twilio Voice SDK (npm @twilio/voice-sdk): the officials' softphone (static/softphone.js).
+    "twilio.min.js": ROOT / "node_modules/@twilio/voice-sdk/dist/twilio.min.js",
 }
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

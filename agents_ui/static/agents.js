@@ -1,4 +1,5 @@
 // The agent console (page /agents). Text from the server is always shown with textContent.
+import { startSoftphone } from "./softphone.js";
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
 const say = (text) => { $("avisos").textContent = text; };
@@ -34,6 +35,7 @@ function open(token, official) {
     $("quien").textContent = `${e.official.name} (${e.official.role})`;
     showPresence(e.presence, e.reason);
     loadTickets();
+    startSoftphone(token);
   });
   socket.on("presence", (e) => showPresence(e.presence, e.reason));
   socket.on("offer", addOffer);

@@ -13,6 +13,7 @@ SQLite's single write lock (or a PostgreSQL row lock) while every other caller w
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -26,6 +27,15 @@ from ivr.providers import provider_of
 from ivr.twilio_install import twilio_voice
 
 log = logging.getLogger(__name__)
+_RUNNING: set[asyncio.Task[bool]] = set()  # referenced until done (the loop keeps weak references)
+
+
+def dequeue_soon(app: web.Application, conversation_id: int) -> None:
+    """`dequeue_now` in the background: the official's acceptance is answered without waiting for
+    Twilio (its REST API may be slow or out of reach)."""
+    task = asyncio.create_task(dequeue_now(app, conversation_id), name=f"twilio-dequeue-{conversation_id}")
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
 
 
 async def dequeue_now(app: web.Application, conversation_id: int) -> bool:

@@ -4,6 +4,7 @@ at once: the line redirects it through Twilio's REST API (a local stand-in) to t
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -27,7 +28,10 @@ async def test_accepting_a_queued_call_redirects_it_to_the_official_at_once(
     assert rest.updates == []
     accepted = await peer.call("accept", {"offer_id": offer["offer_id"]})
     assert accepted.get("ok"), accepted
-    # Before the acceptance is answered, Twilio was asked to run queue-connect on the caller's leg.
+    # Right after the acceptance (in the background), Twilio is asked to run queue-connect.
+    async with asyncio.timeout(5):
+        while not rest.updates:  # noqa: ASYNC110  (the line redirects on its own task)
+            await asyncio.sleep(0.05)
     assert rest.updates == [
         {"CallSid": CALL_SID, "Url": f"{BASE}/channels/twilio/queue-connect", "Method": "POST"}
     ]
@@ -53,6 +57,9 @@ async def test_a_refused_redirect_still_connects_at_the_next_wait_fetch(
     offer = await peer.next("offer", wait=10, where=lambda o: o["channel"] == "voice")
     rest.update_status = 500  # Twilio answers the redirect with an error
     assert (await peer.call("accept", {"offer_id": offer["offer_id"]})).get("ok")
+    async with asyncio.timeout(5):
+        while not rest.updates:  # noqa: ASYNC110  (the line redirects on its own task)
+            await asyncio.sleep(0.05)
     root = await twiml(line, "/channels/twilio/queue-wait", call_params(QueueTime="30"))
     assert root.find("Leave") is not None
     root = await twiml(line, "/channels/twilio/queue-result", call_params(QueueResult="leave"))
