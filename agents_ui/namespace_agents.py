@@ -311,19 +311,19 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
             raise Conflict("El control de llamadas no está disponible.", code="voice_unavailable")
         async with self.uow() as uow:
             await console.own_conversation(uow, body.conversation_id, me)
-            if action == "hold":
-                await calls.hold(uow, body.conversation_id, me.official_id, body.on)
-            elif action == "transfer":
-                await calls.transfer(
-                    uow,
-                    body.conversation_id,
-                    me.official_id,
-                    to_official_id=body.to_official_id,
-                    to_queue_code=body.to_queue_code,
-                )
-            else:
-                await calls.hangup(uow, body.conversation_id, me.official_id)
-            await uow.commit()
+        # Each control commits its own transactions, none open while the provider works.
+        if action == "hold":
+            await calls.hold(self.uow, body.conversation_id, me.official_id, body.on)
+        elif action == "transfer":
+            await calls.transfer(
+                self.uow,
+                body.conversation_id,
+                me.official_id,
+                to_official_id=body.to_official_id,
+                to_queue_code=body.to_queue_code,
+            )
+        else:
+            await calls.hangup(self.uow, body.conversation_id, me.official_id)
         return {"conversation_id": body.conversation_id, "action": action}
 
 

@@ -78,6 +78,72 @@ async def _dial_one(
     uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf, outcomes: CallbackOutcomes, callback_id: int
 ) -> int:
     async with uows() as uow:
+        provider = await _provider(uow, callback_id)
+    if provider == "asterisk":
+        return await _dial_locked(uows, queue, dialers, outcomes, callback_id)
+    claimed = await _claim(uows, queue, dialers, callback_id)
+    if claimed is None:
+        return 0
+    dialer, number, official_id, conversation_id, attempt = claimed
+    # No transaction is open while the provider places the call: a slow provider must not hold
+    # SQLite's write lock (or the callback's row lock) while every other caller waits.
+    try:
+        ref = await dialer.call_back(number, official_id, conversation_id)
+    except Exception as exc:  # refused outright: the attempt is spent, as if nobody answered
+        log.warning("ivr_callback_dial_failed", extra={"callback_id": callback_id, "error": repr(exc)})
+        async with uows() as uow:
+            callback = await uow.session.get(VoiceCallback, callback_id, with_for_update=True)
+            if callback is not None and (callback.status, callback.attempts) == ("dialing", attempt):
+                await outcomes.dial_refused(uow, callback, official_id, _refusal(exc))
+                await uow.commit()
+        return 0
+    async with uows() as uow:
+        callback = await uow.session.get(VoiceCallback, callback_id, with_for_update=True)
+        # A webhook of this call may have come first and stored its CallSid (channels/twilio/
+        # callback_hooks.py): the reference is the same; the attempt's outcome stays.
+        if callback is not None and callback.attempts == attempt and callback.provider_ref is None:
+            callback.provider_ref = ref
+            await uow.commit()
+    log.info("ivr_callback_dialled", extra={"callback_id": callback_id, "official_id": official_id})
+    return 1
+
+
+async def _provider(uow: UnitOfWork, callback_id: int) -> str | None:
+    callback = await uow.session.get(VoiceCallback, callback_id)
+    call = await uow.session.get(Conversation, callback.conversation_id) if callback is not None else None
+    return provider_of(call) if call is not None else None
+
+
+async def _claim(
+    uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf, callback_id: int
+) -> tuple[Dialer, str, int, int, int] | None:
+    """Mark a pending callback whose item an official accepted as `dialing` (committed) and return
+    what the dial needs: (dialer, number, official, conversation, attempt)."""
+    async with uows() as uow:
+        callback = await uow.session.get(VoiceCallback, callback_id, with_for_update=True)
+        if callback is None or callback.status != "pending":
+            return None
+        call = await uow.session.get(Conversation, callback.conversation_id)
+        dialer = dialers(provider_of(call)) if call is not None else None
+        if dialer is None:  # that provider's link is not up (yet): the next round tries again
+            return None
+        official_id = await queue.assigned_official(uow, callback.conversation_id)
+        if official_id is None:
+            return None
+        callback.attempts += 1
+        callback.status, callback.official_id, callback.provider_ref = "dialing", official_id, None
+        callback.dialed_at = uow.clock.now()
+        claimed = (dialer, callback.number, official_id, callback.conversation_id, callback.attempts)
+        await uow.commit()
+        return claimed
+
+
+async def _dial_locked(
+    uows: UnitOfWorkFactory, queue: CallQueue, dialers: DialerOf, outcomes: CallbackOutcomes, callback_id: int
+) -> int:
+    """Dial while holding the callback's row (Asterisk: the AMI is a local socket, and the mirror's
+    OriginateResponse handler waits on this row for the dialler's commit of its ActionID)."""
+    async with uows() as uow:
         callback = await uow.session.get(VoiceCallback, callback_id, with_for_update=True)
         if callback is None or callback.status != "pending":
             return 0

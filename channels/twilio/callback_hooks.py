@@ -17,9 +17,10 @@ answered by a machine or a fax (`AnsweredBy`) is hung up without dialling the of
 
 Both are signed like every Twilio webhook; the callback row must be `dialing` with this CallSid
 and official, so a forged or stale request connects nobody. Both lock the callback row by the
-conversation their URL names: a webhook that outruns the dialler's commit of this CallSid (Twilio
-may report a quick `busy` before the line has stored its answer to the call's creation) waits for
-that commit instead of finding no callback and losing the outcome.
+conversation their URL names. The dialler marks the callback `dialing` before asking Twilio and
+stores the CallSid after Twilio's answer, with no transaction open in between; a webhook that
+outruns that answer (Twilio may report a quick `busy` first) finds the callback `dialing` without
+a CallSid and takes its own, so the outcome is not lost.
 """
 
 from __future__ import annotations
@@ -155,10 +156,17 @@ async def _callback(uow: UnitOfWork, call_sid: str, conversation: str) -> VoiceC
     names one (calls placed before URLs did: by the CallSid alone)."""
     if not call_sid:
         return None
+    by_conversation = (
+        conversation.isascii() and conversation.isdigit() and len(conversation) <= 18
+    )  # a row id
     which = (
         VoiceCallback.conversation_id == int(conversation)
-        if conversation.isascii() and conversation.isdigit() and len(conversation) <= 18  # a row id
+        if by_conversation
         else VoiceCallback.provider_ref == call_sid
     )
     found = await uow.session.scalar(select(VoiceCallback).where(which).with_for_update())
+    if found is not None and found.provider_ref is None and found.status == "dialing" and by_conversation:
+        # The call's first webhook outran Twilio's answer to its creation (the dialler stores the
+        # SID after that answer, outside any transaction): the signed URL names this callback.
+        found.provider_ref = call_sid
     return found if found is not None and found.provider_ref == call_sid else None

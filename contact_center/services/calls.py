@@ -1,8 +1,10 @@
 """The officials' side of a call on the 195 line: hold, transfer, hang up, wrap up.
 
-Only the official the call is assigned to may act (`Forbidden` otherwise). Each action changes the
-live call through the provider's `CallControl` (Twilio REST, Asterisk AMI), then the router's work
-item and the conversation, and is recorded as a `call_events` row; the caller commits, so a
+Only the official the call is assigned to may act (`Forbidden` otherwise). Each action is checked
+in a first transaction, changes the live call through the provider's `CallControl` (Twilio REST,
+Asterisk AMI) with no transaction open (a slow provider must not hold SQLite's single write lock,
+or PostgreSQL's row locks, while every other caller waits), then updates the router's work item and
+the conversation and records a `call_events` row in a second transaction, which it commits. A
 provider failure (`CallControlFailed`, 502) leaves nothing recorded.
 
 Transfers go through the router: to a queue, the work item waits there again at its original place
@@ -23,7 +25,7 @@ from sqlalchemy import select, update
 from contact_center.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contact_center.persistence.models import CallEvent, Conversation
 from contact_center.persistence.routing_models import WorkItem
-from contact_center.services.uow import UnitOfWork
+from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
 from ivr.control import CallControl, CallControlFailed
 from ivr.providers import provider_of
 from routing import bus, reservations
@@ -31,6 +33,25 @@ from routing.service import RouterService
 
 log = logging.getLogger(__name__)
 ControlOf = Callable[[str], CallControl | None]  # provider ("twilio", "asterisk") -> its control
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where the provider finds a live call: plain values, usable once the transaction is over."""
+
+    provider: str
+    external_id: str
+    channel: str | None
+
+    @staticmethod
+    def of(call: LiveCall) -> _Target:
+        return _Target(call.provider, call.conversation.external_id, call.channel)
+
+
+@dataclass(frozen=True)
+class _Move:
+    call: _Target
+    queue_code: str | None  # the queue the caller waits in again; None: connected directly
 
 
 @dataclass(frozen=True)
@@ -49,61 +70,92 @@ class CallsService:
         self._controls = controls
         self._router = router
 
-    async def hold(self, uow: UnitOfWork, conversation_id: int, official_id: int, on: bool) -> None:
+    async def hold(self, uows: UnitOfWorkFactory, conversation_id: int, official_id: int, on: bool) -> None:
         """Put the caller on hold (music) or take them off it (back to the same official)."""
-        call = await self._live(uow, conversation_id, official_id)
-        ref = await self._control(call).hold(call.conversation.external_id, call.channel, official_id, on)
-        call.conversation.flow_state = {**(call.conversation.flow_state or {}), "on_hold": on}
-        await _record(uow, call, "hold_on" if on else "hold_off", ref)
+        call = await self._target(uows, conversation_id, official_id)
+        ref = await self._control(call).hold(call.external_id, call.channel, official_id, on)
+        async with uows() as uow:
+            conversation = await _voice_call(uow, conversation_id)
+            conversation.flow_state = {**(conversation.flow_state or {}), "on_hold": on}
+            await _record(uow, conversation.id, official_id, "hold_on" if on else "hold_off", ref)
+            await uow.commit()
 
     async def transfer(
         self,
-        uow: UnitOfWork,
+        uows: UnitOfWorkFactory,
         conversation_id: int,
         official_id: int,
         *,
         to_official_id: int | None = None,
         to_queue_code: str | None = None,
     ) -> None:
-        """Cold transfer to another official or to a queue (exactly one of them)."""
+        """Cold transfer to another official or to a queue (exactly one of them).
+
+        The router's side is tried first and rolled back (it refuses an unknown queue, an
+        unavailable official...), the provider moves the call with no transaction open, then the
+        router's side is done again and committed."""
         if (to_official_id is None) == (to_queue_code is None):
             raise InvalidInput(
                 "Indique un funcionario o una cola de destino.", code="transfer_target_required"
             )
+        async with uows() as uow:  # a dry run, never committed
+            move = await self._transfer_rows(uow, conversation_id, official_id, to_official_id, to_queue_code)
+        control, external, channel = self._control(move.call), move.call.external_id, move.call.channel
+        if move.queue_code is not None:
+            ref = await control.requeue(external, channel, move.queue_code)
+        else:
+            assert to_official_id is not None
+            ref = await control.connect(external, channel, to_official_id)
+        async with uows() as uow:
+            move = await self._transfer_rows(uow, conversation_id, official_id, to_official_id, to_queue_code)
+            target = f"official:{to_official_id}" if to_official_id else f"queue:{to_queue_code}"
+            await _record(uow, conversation_id, official_id, "transferred", ref, target=target)
+            await uow.commit()
+
+    async def _transfer_rows(
+        self,
+        uow: UnitOfWork,
+        conversation_id: int,
+        official_id: int,
+        to_official_id: int | None,
+        to_queue_code: str | None,
+    ) -> _Move:
         call = await self._live(uow, conversation_id, official_id)
         if call.item is None:
             raise Conflict("La llamada ya no está asignada.", code="work_item_not_assigned")
         router = self._require_router()
-        control = self._control(call)
-        external = call.conversation.external_id
+        queue_code: str | None = to_queue_code
         if to_queue_code is not None:
             await router.transfer(uow, call.item.id, to_queue_code=to_queue_code)
-            ref = await control.requeue(external, call.channel, to_queue_code)
         elif call.item.distributor == "asterisk":
             assert to_official_id is not None
             await _hand_over(uow, router, call.item, to_official_id)
-            ref = await control.connect(external, call.channel, to_official_id)
+            queue_code = None
         else:
             await router.transfer(uow, call.item.id, to_official_id=to_official_id)
             # The caller waits in the item's queue until the target accepts the router's offer.
-            queue = (await router.setup(uow)).queues[call.item.queue_id].code
-            ref = await control.requeue(external, call.channel, queue)
+            queue_code = (await router.setup(uow)).queues[call.item.queue_id].code
         direct = to_official_id is not None and call.item.distributor == "asterisk"
         conversation = call.conversation
         conversation.state = "active" if direct else "queued"
         conversation.official_id = to_official_id if direct else None
-        target = f"official:{to_official_id}" if to_official_id else f"queue:{to_queue_code}"
-        await _record(uow, call, "transferred", ref, target=target)
+        return _Move(_Target.of(call), queue_code)
 
-    async def hangup(self, uow: UnitOfWork, conversation_id: int, official_id: int) -> None:
+    async def hangup(self, uows: UnitOfWorkFactory, conversation_id: int, official_id: int) -> None:
         """The official ends the call: capacity is freed and their wrap-up starts."""
-        call = await self._live(uow, conversation_id, official_id)
-        ref = await self._control(call).hang_up(call.conversation.external_id, call.channel)
-        if call.item is not None:
-            await self._require_router().complete(uow, call.item.id, official_id)
-        call.conversation.state = "wrap_up"
-        call.conversation.ended_at = call.conversation.ended_at or uow.clock.now()
-        await _record(uow, call, "hung_up_by_official", ref)
+        call = await self._target(uows, conversation_id, official_id)
+        ref = await self._control(call).hang_up(call.external_id, call.channel)
+        async with uows() as uow:
+            # The provider's end-of-call webhook may have come first and closed the call already.
+            conversation = await _voice_call(uow, conversation_id)
+            item = await self._assigned(uow, conversation_id)
+            if item is not None and item.official_id == official_id:
+                await self._require_router().complete(uow, item.id, official_id)
+            if conversation.state != "closed":
+                conversation.state = "wrap_up"
+            conversation.ended_at = conversation.ended_at or uow.clock.now()
+            await _record(uow, conversation.id, official_id, "hung_up_by_official", ref)
+            await uow.commit()
 
     async def wrap_up(
         self, uow: UnitOfWork, conversation_id: int, official_id: int, wrap_up_code: str | None
@@ -151,7 +203,13 @@ class CallsService:
         )
         return found
 
-    def _control(self, call: LiveCall) -> CallControl:
+    async def _target(self, uows: UnitOfWorkFactory, conversation_id: int, official_id: int) -> _Target:
+        """The live call's provider address, checked in a transaction that ends before the provider
+        is asked anything."""
+        async with uows() as uow:
+            return _Target.of(await self._live(uow, conversation_id, official_id))
+
+    def _control(self, call: LiveCall | _Target) -> CallControl:
         control = self._controls(call.provider)
         if control is None:
             raise CallControlFailed(
@@ -202,16 +260,18 @@ async def _hand_over(uow: UnitOfWork, router: RouterService, item: WorkItem, to_
     await bus.announce(uow, items=[item.id], officials=touched, origin=router.origin)
 
 
-async def _record(uow: UnitOfWork, call: LiveCall, kind: str, ref: str, **data: str) -> None:
+async def _record(
+    uow: UnitOfWork, conversation_id: int, official_id: int, kind: str, ref: str, **data: str
+) -> None:
     now = uow.clock.now()
     uow.session.add(
         CallEvent(
-            conversation_id=call.conversation.id,
+            conversation_id=conversation_id,
             kind=kind,
             dedup_key=f"control:{kind}:{now.isoformat()}:{ref}"[:120],
-            data={"official_id": call.official_id, "provider_ref": ref, **data},
+            data={"official_id": official_id, "provider_ref": ref, **data},
             at=now,
         )
     )
     await uow.session.flush()
-    log.info("call_control", extra={"conversation_id": call.conversation.id, "action": kind})
+    log.info("call_control", extra={"conversation_id": conversation_id, "action": kind})

@@ -36,11 +36,12 @@ line = twilio_support.rest_line(**RETRY_SETTINGS)
 
 
 async def refused(line: TestClient[Any, Any], rest: TwilioRest, count: int) -> VoiceCallback:
-    """The callback once the line has settled the `count`-th creation Twilio refused."""
+    """The callback once the line has settled the `count`-th creation Twilio refused (it is
+    `dialing` while Twilio is asked)."""
     async with asyncio.timeout(10):
         while True:
             callback = (await callback_rows(line, CALL_SID)).callback
-            if len(rest.refused) >= count and callback.status != "pending":
+            if len(rest.refused) >= count and callback.status not in ("pending", "dialing"):
                 return callback
             await asyncio.sleep(0.1)
 

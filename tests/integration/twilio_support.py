@@ -115,6 +115,7 @@ class TwilioRest:
         self.refusals: list[dict[str, Any]] = []
         self.refused: list[dict[str, str]] = []
         self.update_status = 200  # another status: every call update is refused with it
+        self.before_update: Callable[[dict[str, str]], Awaitable[None]] | None = None
         self.before_answer: Callable[[dict[str, str]], Awaitable[None]] | None = None
         self.base = ""
         self._runner: Any = None
@@ -123,6 +124,8 @@ class TwilioRest:
         async def update(request: web.Request) -> web.Response:
             form = {k: str(v) for k, v in (await request.post()).items()}
             self.updates.append({"CallSid": request.match_info["call"], **form})
+            if self.before_update is not None:
+                await self.before_update(self.updates[-1])
             if self.update_status != 200:
                 error = {"code": 20500, "message": "Internal Server Error", "status": self.update_status}
                 return web.json_response(error, status=self.update_status)
