@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -56,6 +57,8 @@ async def request_callback(
     return callback
 
 
+LOST_DIAL_SECONDS = 120
+LOST_DIAL = "no provider reference: the line stopped while placing the call"
 DialerOf = Callable[[str], Dialer | None]  # the call's provider ("twilio", "asterisk") -> its dialer
 
 
@@ -64,6 +67,7 @@ async def dial_due_callbacks(
 ) -> int:
     """Dial every pending callback whose work item an official accepted, on the provider the
     citizen called through; returns how many were placed (a refused dial is not)."""
+    await _settle_lost_dials(uows, outcomes)
     async with uows() as uow:
         pending = (
             await uow.session.scalars(select(VoiceCallback.id).where(VoiceCallback.status == "pending"))
@@ -106,6 +110,29 @@ async def _dial_one(
             await uow.commit()
     log.info("ivr_callback_dialled", extra={"callback_id": callback_id, "official_id": official_id})
     return 1
+
+
+async def _settle_lost_dials(uows: UnitOfWorkFactory, outcomes: CallbackOutcomes) -> None:
+    """A dial marked `dialing` whose provider reference never came (the process stopped while the
+    provider was asked, and no webhook named the call since) is spent as a refused attempt after
+    `LOST_DIAL_SECONDS`: retried later or closed like any other, never stuck."""
+    async with uows() as uow:
+        lost = (
+            await uow.session.scalars(
+                select(VoiceCallback)
+                .where(
+                    VoiceCallback.status == "dialing",
+                    VoiceCallback.provider_ref.is_(None),
+                    VoiceCallback.dialed_at < uow.clock.now() - timedelta(seconds=LOST_DIAL_SECONDS),
+                )
+                .with_for_update()
+            )
+        ).all()
+        for callback in lost:
+            official_id = callback.official_id or 0
+            await outcomes.dial_refused(uow, callback, official_id, LOST_DIAL)
+        if lost:
+            await uow.commit()
 
 
 async def _provider(uow: UnitOfWork, callback_id: int) -> str | None:

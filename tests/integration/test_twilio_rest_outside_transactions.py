@@ -8,9 +8,14 @@ import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import update
 
+from contact_center.domain.clock import FakeClock
+from contact_center.persistence.voice_models import VoiceCallback
+from contact_center.web.keys import UOW
+from ivr.callbacks import LOST_DIAL, LOST_DIAL_SECONDS
 from tests.integration import twilio_support
-from tests.integration.callback_support import accept_offer, available_official, dialled
+from tests.integration.callback_support import accept_offer, available_official, callback_rows, dialled
 from tests.integration.test_twilio_call_control import AGENT, official, queued_call, take_call
 from tests.integration.test_twilio_callback import ask_for_callback
 from tests.integration.test_twilio_callback_retry import placed
@@ -63,3 +68,25 @@ async def test_a_callback_dial_does_not_stall_other_callers(
     await placed(rest, 1)
     callback = await dialled(line, CALL_SID, 1)
     assert len(answered) == 1 and callback.provider_ref == rest.created[0]["sid"]
+
+
+async def test_a_dial_whose_reference_never_came_is_spent_not_stuck(
+    line: TestClient[Any, Any], rest: TwilioRest, clock: FakeClock
+) -> None:
+    await ask_for_callback(line)
+    peer, _ = await available_official(line)
+    await accept_offer(peer)
+    await placed(rest, 1)
+    await dialled(line, CALL_SID, 1)
+    # As if the line stopped between marking the callback `dialing` and storing Twilio's CallSid,
+    # and no webhook of that call ever came.
+    async with line.app[UOW]() as uow:
+        await uow.session.execute(update(VoiceCallback).values(provider_ref=None))
+        await uow.commit()
+    clock.advance(seconds=LOST_DIAL_SECONDS + 1)
+    async with asyncio.timeout(10):  # the dialling round (every 2 s) settles it
+        while (await callback_rows(line, CALL_SID)).callback.status == "dialing":  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+    rows = await callback_rows(line, CALL_SID)
+    assert rows.callback.status == "retry"
+    assert [e.data["error"] for e in rows.events if e.kind == "callback_dial_refused"] == [LOST_DIAL]
