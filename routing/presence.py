@@ -13,9 +13,9 @@ from typing import Any, cast
 
 from sqlalchemy import String, Table, and_, bindparam, case, func, update
 
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Official
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import Official
+from contact_center.core.officials import Presence
+from contact_center.core.uow import UnitOfWork
 from routing import bus
 
 _officials = cast(Table, Official.__table__)

@@ -1,7 +1,7 @@
 """Filing the portal form at most once: a hidden submission id per rendered form.
 
 A browser resubmit (reload of the POST, the back button, a double click) sends the same id again; it
-keys the shared idempotency records (`contact_center.web.idempotency.once`), so the repetition gets
+keys the shared idempotency records (`contact_center.core.http.idempotency.once`), so the repetition gets
 the receipt of the first filing and files nothing. The scope is tied to the browser's CSRF cookie:
 somebody who learns an id from another browser cannot replay that receipt (with its access code).
 """
@@ -17,8 +17,8 @@ from typing import Any
 from aiohttp import web
 
 from channels.portal import csrf
-from contact_center.services.intake import Intake
-from contact_center.web.idempotency import Claim
+from contact_center.core.http.idempotency import Claim
+from contact_center.pqrd.services.intake import Intake
 
 FIELD = "envio"
 _SCOPE = "portal /portal/pqrd"

@@ -22,13 +22,14 @@ from aiohttp import web
 from sqlalchemy import select
 
 from channels.twilio.events import record_call_event
-from channels.twilio.webhooks import ENDED, RENDERER, Form, _xml, twilio_hook
-from contact_center.persistence.models import Conversation
-from contact_center.persistence.voice_models import VoiceCallback
-from contact_center.services.uow import UnitOfWork
+from channels.twilio.hooks import ENDED, RENDERER, Form, Hooks, xml_response
+from contact_center.core.db.models import Conversation
+from contact_center.core.uow import UnitOfWork
 from ivr.line import VoiceLine
+from ivr.models import VoiceCallback
 
 log = logging.getLogger(__name__)
+twilio_hook = Hooks()
 GREETING = (
     "Le devolvemos la llamada de la Línea 195 de la Alcaldía de Pasto. Le comunicamos con un funcionario."
 )
@@ -50,7 +51,7 @@ async def callback_connect(
         log.warning(
             "twilio_callback_stale", extra={"call_sid": form.get("CallSid"), "conversation": conversation}
         )
-        return _xml(request.app[RENDERER].say_and_hang_up(STALE))
+        return xml_response(request.app[RENDERER].say_and_hang_up(STALE))
     call = await uow.session.get(Conversation, callback.conversation_id, with_for_update=True)
     assert call is not None
     call.state, call.official_id, call.ended_at = "active", callback.official_id, None
@@ -58,7 +59,7 @@ async def callback_connect(
     await record_call_event(
         uow, call.id, "callback_connected", f"callback-connect:{callback.provider_ref}", form
     )
-    return _xml(request.app[RENDERER].connect_official(callback.official_id, GREETING))
+    return xml_response(request.app[RENDERER].connect_official(callback.official_id, GREETING))
 
 
 @twilio_hook("callback-status")

@@ -20,16 +20,17 @@ answer 204 and change nothing: a 5xx would only make Twilio retry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from channels.twilio import callback_hooks
 from channels.twilio.events import record_call_event
+from channels.twilio.hooks import ENDED, RENDERER, SIGNATURE, Form, Hooks, xml_response
 from channels.twilio.signature import SignatureCheck
 from channels.twilio.twiml import TwimlRenderer
-from contact_center.domain.errors import InvalidInput
-from contact_center.services.uow import UnitOfWork
-from contact_center.web.keys import SETTINGS, UOW
+from contact_center.core.errors import InvalidInput
+from contact_center.core.http.keys import SETTINGS
+from contact_center.core.uow import UnitOfWork
 from ivr.flow import (
     AgentReady,
     Digits,
@@ -40,18 +41,13 @@ from ivr.flow import (
     UnexpectedEvent,
 )
 from ivr.host import CallTurn
-from ivr.line import VOICE_LINE, VoiceLine
+from ivr.line import VoiceLine
 
 log = logging.getLogger(__name__)
-Form = dict[str, str]
-Hook = Callable[[web.Request, UnitOfWork, VoiceLine, Form], Awaitable[web.Response]]
-ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 DEFAULT_ETA_SECONDS = 60
 CONNECTING = "Le comunicamos con un funcionario."
 
-SIGNATURE = web.AppKey("twilio_signature", SignatureCheck)
-RENDERER = web.AppKey("twilio_renderer", TwimlRenderer)
-routes = web.RouteTableDef()
+twilio_hook = Hooks()
 
 
 def install(app: web.Application) -> None:
@@ -59,36 +55,13 @@ def install(app: web.Application) -> None:
     settings = app[SETTINGS]
     app[SIGNATURE] = SignatureCheck(settings.twilio_auth_token, settings.base_url)
     app[RENDERER] = TwimlRenderer(settings.base_url)
-    from channels.twilio import callback_hooks  # noqa: F401  (registers its hooks on `routes`)
-
-    app.router.add_routes(routes)
-
-
-def twilio_hook(path: str) -> Callable[[Hook], Hook]:
-    """Register a POST webhook: signature first, then one unit of work committed before answering."""
-
-    def register(hook: Hook) -> Hook:
-        async def handler(request: web.Request) -> web.Response:
-            form = {key: str(value) for key, value in (await request.post()).items()}
-            request.app[SIGNATURE].verify(request, form)
-            async with request.app[UOW]() as uow:
-                response = await hook(request, uow, request.app[VOICE_LINE], form)
-                await uow.commit()
-            return response
-
-        routes.post(f"/channels/twilio/{path}")(handler)
-        return hook
-
-    return register
+    app.router.add_routes(twilio_hook.routes)
+    app.router.add_routes(callback_hooks.twilio_hook.routes)
 
 
 def twiml(request: web.Request, turn: CallTurn) -> web.Response:
     xml = request.app[RENDERER].render(turn.actions, turn.step, finished=turn.finished)
-    return _xml(xml)
-
-
-def _xml(xml: str) -> web.Response:
-    return web.Response(text=xml, content_type="application/xml")
+    return xml_response(xml)
 
 
 def _step(request: web.Request) -> int:
@@ -147,7 +120,7 @@ async def record(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: F
 async def queue_wait(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
     call = await line.host.require(uow, _call_sid(form))
     if line.queue is not None and await line.queue.assigned_official(uow, call.id) is not None:
-        return _xml(request.app[RENDERER].leave())
+        return xml_response(request.app[RENDERER].leave())
     spot = await line.queue.position(uow, call.id) if line.queue is not None else None
     waited = form.get("QueueTime", "")
     update = QueueUpdate(
@@ -158,7 +131,7 @@ async def queue_wait(request: web.Request, uow: UnitOfWork, line: VoiceLine, for
     try:
         turn = await line.host.send(uow, call.external_id, update, step=None)
     except UnexpectedEvent:
-        return _xml(request.app[RENDERER].hold())
+        return xml_response(request.app[RENDERER].hold())
     return twiml(request, turn)
 
 
@@ -176,10 +149,10 @@ async def queue_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, f
         except UnexpectedEvent:  # the flow is past its queue: an official transferred the call here
             call.state, call.official_id = "active", official
             call.answered_at = call.answered_at or uow.clock.now()
-            return _xml(request.app[RENDERER].connect_official(official, CONNECTING))
+            return xml_response(request.app[RENDERER].connect_official(official, CONNECTING))
     if result == "hangup":
         await line.host.hung_up(uow, call)
-        return _xml(request.app[RENDERER].render((), 0, finished=False))
+        return xml_response(request.app[RENDERER].render((), 0, finished=False))
     log.warning("twilio_queue_result", extra={"call_sid": call.external_id, "result": result})
     return twiml(request, await line.host.current(uow, call.external_id))
 
@@ -214,7 +187,7 @@ async def dial_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, fo
     call = await line.host.require(uow, _call_sid(form))
     outcome = form.get("DialCallStatus", "")
     await record_call_event(uow, call.id, f"dial_{outcome or 'unknown'}", f"dial:{outcome}", form)
-    return _xml(request.app[RENDERER].render((), 0, finished=True))
+    return xml_response(request.app[RENDERER].render((), 0, finished=True))
 
 
 def _int(value: str | None, default: int) -> int:

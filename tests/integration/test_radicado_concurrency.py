@@ -12,20 +12,21 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from contact_center.domain.clock import FakeClock
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.persistence.models import (
+from contact_center.core.clock import FakeClock
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.db.models import (
     Dependencia,
     IdempotencyRecord,
     RadicadoSequence,
     TicketEvent,
 )
-from contact_center.services import tickets
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.tickets import Actor, NewTicket
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
-from contact_center.web import idempotency
+from contact_center.core.http import idempotency
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.queries.filing_rows import NUMBERING_AT_END
+from contact_center.pqrd.services import tickets
+from contact_center.pqrd.services.tickets import Actor, NewTicket
 from tests.conftest import START, TEST_SECRET
 
 NEW = NewTicket(PqrdType.PETICION, "Alumbrado", "Poste sin luz en la calle 18.", "web")
@@ -93,7 +94,9 @@ async def _file_once(factory: UnitOfWorkFactory, key: str, abandon: bool) -> str
         return 201, {"radicado": filed.radicado}
 
     try:
-        outcome = await idempotency.once(factory, idempotency.Claim("test", key), "hash", effect)
+        outcome = await idempotency.once(
+            factory, idempotency.Claim("test", key), "hash", effect, NUMBERING_AT_END
+        )
     except Abandoned:
         return None
     radicado: str = outcome.json()["radicado"]
