@@ -1,6 +1,6 @@
 """One typed configuration object, read from the environment once at start-up.
 
-Every variable named in DESIGN.md §7 lives here. Errors are reported by variable name
+Every variable of docs/configuration.md lives here. Errors are reported by variable name
 (`ConfigError`), never as a traceback, so an operator knows what to fix.
 """
 

@@ -1,4 +1,4 @@
-"""The relational model of DESIGN.md §3: citizens, conversations, tickets, officials, queues.
+"""The shared relational model (docs/architecture.md): citizens, conversations, tickets, officials, queues.
 
 Statuses and kinds are stored as short strings validated by the domain, not as database enums,
 so adding one is a code change and not a migration on both PostgreSQL and SQLite.

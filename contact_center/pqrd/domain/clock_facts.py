@@ -120,7 +120,7 @@ def _terms(overrides: Mapping[PqrdType, int] | Mapping[str, int]) -> Mapping[Pqr
 
 @dataclass(frozen=True, slots=True)
 class ClockSettings:
-    """How the clock reads the law; each default is the reading DESIGN.md §4 chose.
+    """How the clock reads the law; each default is the reading docs/legal-clock.md states.
 
     `terms` may be partial: missing types keep DEFAULT_TERMS. `cutoff_hour` (1–23, Bogotá time): a
     filing at or after it counts as received on the next business day. With

@@ -1,4 +1,4 @@
-"""The escalation policy on the PQRD legal clock (DESIGN.md §4, "Escalation points"). Pure.
+"""The escalation policy on the PQRD legal clock (docs/legal-clock.md, "Escalation"). Pure.
 
 A ticket whose clock runs has a schedule of escalation points: thresholds of the term (50 %, 80 %
 used, 2 business days left, due today, overdue) and the statutory last days (to ask the citizen to
@@ -51,7 +51,8 @@ _EXTENSION_STATUSES = _FORWARDING_STATUSES
 
 @dataclass(frozen=True, slots=True)
 class EscalationPolicy:
-    """The configurable thresholds; the defaults are DESIGN.md §4's examples.
+    """The configurable thresholds; the defaults are the founding design's examples
+    (docs/jobs-and-escalation.md).
 
     `term_used`: (share of the term used, tier); `days_left`: (business days left, tier), 0 being
     the due date; `notify_hour`: the Bogotá hour at which a point's day starts to count.

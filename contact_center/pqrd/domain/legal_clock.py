@@ -1,4 +1,4 @@
-"""The PQRD legal clock (DESIGN.md §4): terms in business days under Ley 1755 de 2015.
+"""The PQRD legal clock (docs/legal-clock.md): terms in business days under Ley 1755 de 2015.
 
 Pure: no I/O, no "now". Every instant is an aware datetime (naive ones are refused with
 `InvalidInput(code="naive_datetime")`); facts about a ticket (suspensions, the extension) are

@@ -1,9 +1,9 @@
 """The citizen PQRD API: file a PQRD (JSON or multipart with files), follow it, download its files.
 
-`POST /api/v1/pqrd` takes the JSON of DESIGN.md §7, or `multipart/form-data` with the same fields
-flattened (`type`, `subject`, ..., `citizen.name`, `citizen.email`, ..., `priority_flags` repeated)
-plus up to five `files` parts. Following a PQRD needs its access code; a wrong code and an unknown
-radicado get the same 404, and repeated wrong codes are rate-limited per client and per radicado.
+`POST /api/v1/pqrd` takes the JSON of the public contract (docs/http-api.md), or `multipart/form-data`
+with the same fields flattened (`type`, `subject`, ..., `citizen.name`, `citizen.email`, ...,
+`priority_flags` repeated) plus up to five `files` parts. Following a PQRD needs its access code; a
+wrong code and an unknown radicado get the same 404, and repeated wrong codes are rate-limited per client and per radicado.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class CitizenIn(BaseModel):
 
 
 class PqrdIn(BaseModel):
-    """A PQRD as the citizen files it (DESIGN.md §7)."""
+    """A PQRD as the citizen files it (DESIGN.md §7)."""  # kept: it is the OpenAPI description
 
     model_config = ConfigDict(extra="forbid")
     type: str = Field(default="peticion", json_schema_extra={"enum": [t.value for t in PqrdType]})

@@ -1,4 +1,4 @@
-"""The acuse de recibo of a PQRD (Ley 1755 de 2015 art. 14 and DESIGN.md §4).
+"""The acuse de recibo of a PQRD (Ley 1755 de 2015 art. 14; docs/legal-clock.md).
 
 Every filing gets one: its text (radicado, date and time of receipt in Bogotá, type, dependencia and
 legal due date) is kept with the ticket as a public ticket event. When the citizen accepted e-mail

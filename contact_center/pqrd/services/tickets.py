@@ -52,7 +52,7 @@ from contact_center.pqrd.services.chain import (
 from contact_center.pqrd.services.clock import clock_facts, load_clock, store_facts, ticket_clock
 from contact_center.pqrd.services.dependencia_directory import DependenciaRef, filing_dependencia
 from contact_center.pqrd.services.officials_cache import active_officials
-from contact_center.pqrd.services.trail import Actor, append_event
+from contact_center.pqrd.services.trail import SYSTEM, Actor, append_event, new_event
 
 CHANNELS = frozenset({"web", "app", "voice", "chat", "email", "presencial", "import"})
 # No 0/O, 1/I/L: the code is read back by the IVR and typed from a printed acknowledgement.
@@ -356,6 +356,7 @@ async def ticket_events(uow: UnitOfWork, ticket_id: int) -> list[TicketEvent]:
 
 
 __all__ = [
+    "SYSTEM",
     "Actor",
     "FiledTicket",
     "NewTicket",
@@ -365,6 +366,7 @@ __all__ = [
     "clock_facts",
     "file_ticket",
     "load_clock",
+    "new_event",
     "store_facts",
     "ticket_clock",
 ]
