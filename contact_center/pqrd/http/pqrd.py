@@ -3,7 +3,8 @@
 `POST /api/v1/pqrd` takes the JSON of the public contract (docs/http-api.md), or `multipart/form-data`
 with the same fields flattened (`type`, `subject`, ..., `citizen.name`, `citizen.email`, ...,
 `priority_flags` repeated) plus up to five `files` parts. Following a PQRD needs its access code; a
-wrong code and an unknown radicado get the same 404, and repeated wrong codes are rate-limited per client and per radicado.
+wrong code and an unknown radicado get the same 404, and repeated wrong codes are rate-limited per
+client and per radicado.
 """
 
 from __future__ import annotations
