@@ -9,6 +9,7 @@ same connection and transaction, so mixing both stays one transaction.
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from contact_center.core.clock import Clock
 from contact_center.core.events import Event
 from contact_center.core.notifier import Notifier
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -28,7 +31,13 @@ class UnitOfWork:
         self._events: list[Event] = []
         self._session: AsyncSession | None = None
         self._connection: AsyncConnection | None = None
+        self._bare: AsyncConnection | None = None
         self._open = False
+
+    @property
+    def dialect_name(self) -> str:
+        """The database engine's dialect ("postgresql" or "sqlite"), for a feature's queries module."""
+        return _engine(self._sessions).dialect.name
 
     @property
     def session(self) -> AsyncSession:
@@ -60,6 +69,16 @@ class UnitOfWork:
             self._connection = connection
         return self._connection
 
+    async def autocommit_connection(self) -> AsyncConnection:
+        """A connection outside any transaction, for a unit of work whose one write is a single
+        statement that is its own transaction (the chat's batch of messages: no BEGIN, no COMMIT).
+        Not to be mixed with `session` or `connection()`; `commit()` then only publishes the events."""
+        if not self._open:
+            raise RuntimeError("UnitOfWork used outside its 'async with' block")
+        if self._bare is None:
+            self._bare = await _engine(self._sessions).connect()
+        return self._bare
+
     def emit(self, event: Event) -> None:
         """Queue an event; it goes out only if and when this unit of work commits."""
         self._events.append(event)
@@ -75,9 +94,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, connection = self._session, self._connection
-        self._session, self._connection, self._open = None, None, False
+        session, connection, bare = self._session, self._connection, self._bare
+        self._session, self._connection, self._bare, self._open = None, None, None, False
         self._events = []
+        if bare is not None:
+            await bare.close()
         try:
             if session is not None:
                 try:
@@ -100,7 +121,10 @@ class UnitOfWork:
             await self._connection.commit()
         events, self._events = self._events, []
         if events:
-            await self.notifier.publish(events)
+            try:
+                await self.notifier.publish(events)
+            except Exception:  # committed: a lost live update must not turn the success into an error
+                log.exception("events_not_published", extra={"events": [e.name for e in events]})
 
 
 def _engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:

@@ -9,17 +9,17 @@ so no server keeps per-client state.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import BindParameter, Select, bindparam, select, true
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
+from contact_center.chat import domain, queries
+from contact_center.chat.domain import LIVE_STATES, NewMessage, Sender
 from contact_center.citizens.domain import PRIVACY_NOTICE_VERSION
 from contact_center.citizens.services.identities import CitizenDetails, attach_claims
 from contact_center.core.db.models import (
@@ -55,11 +55,9 @@ TOPICS: dict[str, str] = {
     "educacion": "Educación y matrículas",
     "gobierno": "Gobierno y convivencia",
 }
-LIVE_STATES = frozenset({"open", "queued", "offered", "active"})
 # Started while the topic's queue was closed: nobody will answer, the citizen may leave a PQRD.
 OUT_OF_HOURS = "out_of_hours"
 _CLOSABLE = LIVE_STATES | {OUT_OF_HOURS}  # a PQRD left by the citizen ends these
-Sender = Literal["citizen", "official", "system"]
 
 
 class Dispatcher(Protocol):
@@ -219,16 +217,16 @@ async def official_joined(uow: UnitOfWork, conversation_id: int, official_id: in
 
 
 def message_payload(message: Message, author: str | None = None) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "conversation_id": message.conversation_id,
-        "client_id": message.client_id,
-        "sender": message.sender,
-        "author": author,
-        "body": message.body,
-        "internal": message.internal,
-        "created_at": message.created_at.isoformat(),
-    }
+    return domain.message_payload(
+        message.id,
+        message.conversation_id,
+        message.client_id,
+        message.sender,
+        author,
+        message.body,
+        message.internal,
+        message.created_at,
+    )
 
 
 async def post_message(
@@ -247,19 +245,17 @@ async def post_message(
     The hot path of the chat: one short transaction with one statement on PostgreSQL (two on
     SQLite), no ORM load of the conversation, no router notice (a message changes no routing state).
     """
-    text = checked_body(body)
     author = official.name if official else None
-    now = uow.clock.now()
-    row: dict[str, Any] = {
-        "conversation_id": conversation_id,
-        "sender": sender,
-        "official_id": official.id if official else None,
-        "body": text,
-        "internal": internal,
-        "client_id": client_id,
-        "created_at": now,
-    }
-    found = await insert_message(uow, row)
+    message = NewMessage(
+        conversation_id,
+        sender,
+        checked_body(body),
+        client_id,
+        uow.clock.now(),
+        official_id=official.id if official else None,
+        internal=internal,
+    )
+    found = await queries.insert_message(uow, message)
     if found.message_id is None:
         # Not inserted: the client id was stored already (a retry), or the conversation is not live.
         existing = await _by_client_id(uow, conversation_id, client_id)
@@ -268,16 +264,7 @@ async def post_message(
         if found.state is None:
             raise NotFound("La conversación no existe.", code="conversation_not_found")
         raise Conflict("La conversación ya terminó.", code="conversation_closed")
-    payload = {
-        "id": found.message_id,
-        "conversation_id": conversation_id,
-        "client_id": client_id,
-        "sender": sender,
-        "author": author,
-        "body": text,
-        "internal": internal,
-        "created_at": now.isoformat(),
-    }
+    payload = message.payload(found.message_id, author)
     announce_message(uow, payload, found.official_id, skip_sid)
     await uow.commit()
     return payload, True
@@ -321,64 +308,6 @@ async def attending_official(uow: UnitOfWork, conversation_id: int) -> int | Non
     return await uow.session.scalar(
         select(Conversation.official_id).where(Conversation.id == conversation_id)
     )
-
-
-@dataclass(frozen=True)
-class Stored:
-    state: str | None  # None: no such conversation
-    official_id: int | None
-    message_id: int | None  # None: not inserted (a duplicate client id, or the conversation is not live)
-
-
-@functools.cache
-def _pg_insert() -> Select[tuple[str, int | None, int | None]]:
-    """The insert as a data-modifying CTE joined to the conversation's row (PostgreSQL)."""
-    columns = Message.__table__.c
-    names = ("conversation_id", "sender", "official_id", "body", "internal", "client_id", "created_at")
-    conversation: BindParameter[int] = bindparam("conversation_id")
-    values = select(*(bindparam(name, type_=columns[name].type) for name in names)).where(
-        Conversation.id == conversation, Conversation.state.in_(LIVE_STATES)
-    )
-    inserted = (
-        postgresql.insert(Message)
-        .from_select(list(names), values)
-        .on_conflict_do_nothing(index_elements=["conversation_id", "client_id"])
-        .returning(Message.id)
-        .cte("inserted")
-    )
-    return (
-        select(Conversation.state, Conversation.official_id, inserted.c.id)
-        .select_from(Conversation)
-        .outerjoin(inserted, true())
-        .where(Conversation.id == conversation)
-    )
-
-
-async def insert_message(uow: UnitOfWork, row: dict[str, Any]) -> Stored:
-    """INSERT ... ON CONFLICT (conversation_id, client_id) DO NOTHING RETURNING id, only into a live
-    conversation; also reads the conversation's state and attending official for the emit."""
-    conversation_id = row["conversation_id"]
-    if uow.session.get_bind().dialect.name == "postgresql":
-        # One round trip, through Core, with a statement built once (building costs more than running).
-        connection = await uow.session.connection()
-        found = (await connection.execute(_pg_insert(), row)).first()
-        if found is None:
-            return Stored(None, None, None)
-        return Stored(found.state, found.official_id, found.id)
-    conversation = (
-        await uow.session.execute(
-            select(Conversation.state, Conversation.official_id).where(Conversation.id == conversation_id)
-        )
-    ).first()
-    if conversation is None or conversation.state not in LIVE_STATES:
-        return Stored(conversation.state if conversation else None, None, None)
-    new_id = await uow.session.scalar(
-        sqlite.insert(Message)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=["conversation_id", "client_id"])
-        .returning(Message.id)
-    )
-    return Stored(conversation.state, conversation.official_id, new_id)
 
 
 async def _by_client_id(uow: UnitOfWork, conversation_id: int, client_id: str) -> Message | None:
