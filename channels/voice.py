@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -29,6 +29,7 @@ from ivr.line import CALLS, VOICE_LINE, VoiceLine
 from ivr.queueing import CallQueue
 from ivr.router_queue import RouterCallQueue
 from routing.keys import ROUTER
+from routing.service import RouterService
 
 log = logging.getLogger(__name__)
 CALLBACK_ROUND_SECONDS = 2.0
@@ -66,11 +67,8 @@ def control_of(app: web.Application, provider: str) -> CallControl | None:
     return twilio_control(app)
 
 
-def _router(app: web.Application) -> Any:
-    from contact_center.core.http import keys
-
-    key = getattr(keys, "ROUTER", None)
-    return app.get(key) if key is not None else None
+def _router(app: web.Application) -> RouterService | None:
+    return app.get(ROUTER)
 
 
 # The first factory that answers wins.

@@ -185,7 +185,7 @@ class RouterService:
         hint = bus.PresenceHint(
             official_id, row.presence, row.away_reason, row.wrap_up_until, row.idle_since, freed=freed
         )
-        if notice is not None and (await uow.connection()).dialect.name == "postgresql":
+        if row.notified:  # the statement itself told the other processes
             bus.tell_this_process(uow, officials=[official_id], origin=self.origin, hints=[hint])
         else:
             await bus.announce(uow, items=requeued, officials=[official_id], origin=self.origin, hints=[hint])

@@ -291,11 +291,11 @@ async def file_pqrd(
     if body is None:
         body, uploads = await read_multipart(request, AppPqrdIn)
     filing = _app_filing(body, uploads, citizen)
-    intake.check_filing(filing)
+    checked = intake.check_filing(filing)  # bad input is refused before any key is claimed
     meaning = [body.model_dump(mode="json"), [(f.filename, f.sha256) for _, f in filing.attachments]]
     return await file_once(
         request,
-        filing,
+        checked,
         meaning,
         lambda f: AppPqrdFiled(
             case_id=f.id,

@@ -29,9 +29,9 @@ from contact_center.core.http.keys import JOBS, SETTINGS, UOW
 from contact_center.core.http.multipart import read_form
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.http.support import attachment_store, limiter
-from contact_center.pqrd.queries.filing_rows import NUMBERING_AT_END
 from contact_center.pqrd.services import intake
 from contact_center.pqrd.services.attachments import MAX_FILE_BYTES, MAX_FILES
+from contact_center.pqrd.services.numbering import LateNumbering
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -139,17 +139,26 @@ async def file_from_portal(
     settings = request.app[SETTINGS]
     store = attachment_store(request.app)
     done: list[intake.Intake] = []
+    numbering = LateNumbering()
 
     async def effect(uow: UnitOfWork) -> tuple[int, Any]:
         result = await intake.file_pqrd(
-            uow, filing, secret=settings.signing_key(), store=store, base_url=settings.base_url
+            uow,
+            filing,
+            secret=settings.signing_key(),
+            store=store,
+            base_url=settings.base_url,
+            number_at_end=True,
         )
         done.append(result)
-        return 200, Receipt.of(result, filing.subject, form.values["correo"]).to_json()
+        email = form.values["correo"]
+        return 200, numbering.hold(
+            result.filed, result.pending, lambda f: Receipt.of(result, f, filing.subject, email).to_json()
+        )
 
     meaning = [form.values, form.priorities, [(u.filename, f.sha256) for u, f in filing.attachments]]
     outcome = await idempotency.once(
-        request.app[UOW], claim, idempotency.fingerprint(meaning), effect, NUMBERING_AT_END
+        request.app[UOW], claim, idempotency.fingerprint(meaning), effect, numbering
     )
     receipt = Receipt.from_json(outcome.json())
     if outcome.replayed:

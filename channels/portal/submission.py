@@ -19,6 +19,7 @@ from aiohttp import web
 from channels.portal import csrf
 from contact_center.core.http.idempotency import Claim
 from contact_center.pqrd.services.intake import Intake
+from contact_center.pqrd.services.tickets import FiledTicket
 
 FIELD = "envio"
 _SCOPE = "portal /portal/pqrd"
@@ -49,8 +50,8 @@ class Receipt:
     emailed_to: str | None
 
     @classmethod
-    def of(cls, done: Intake, subject: str, email: str) -> Receipt:
-        filed = done.filed
+    def of(cls, done: Intake, filed: FiledTicket, subject: str, email: str) -> Receipt:
+        """`filed`: the filing's acknowledgement (with the radicado once it is numbered)."""
         emailed = email if done.outbound_id is not None else None
         return cls(filed.radicado, filed.access_code, filed.filed_at, filed.due_date, subject, emailed)
 

@@ -12,17 +12,26 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, bindparam, insert, literal_column, select
+from sqlalchemy import ColumnElement, Insert, Select, Table, bindparam, insert, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from contact_center.core.db.models import Citizen, CitizenIdentity, DataConsent
+from contact_center.core.uow import UnitOfWork
 
 _CITIZENS: Table = Citizen.__table__  # type: ignore[assignment]
 _IDENTITIES: Table = CitizenIdentity.__table__  # type: ignore[assignment]
 _CONSENTS: Table = DataConsent.__table__  # type: ignore[assignment]
 _NEW_CITIZEN = insert(_CITIZENS).returning(_CITIZENS.c.id)
 _NEW_CONSENT = insert(_CONSENTS)
+_MERGE_LOCK_KEY = 195_000_014  # pg_advisory_xact_lock key of citizen merges
+
+
+async def lock_merges(uow: UnitOfWork) -> None:
+    """Serialise citizen merges until the transaction ends (PostgreSQL's advisory lock; SQLite's
+    write transaction already holds the whole database)."""
+    if uow.dialect_name == "postgresql":
+        await uow.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK_KEY})
 
 
 async def _connection(session: AsyncSession) -> tuple[AsyncConnection, bool]:

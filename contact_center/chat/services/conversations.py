@@ -426,7 +426,7 @@ async def file_from_chat(
     return result
 
 
-async def _chat_filing(uow: UnitOfWork, conversation: Conversation, pqrd: ChatPqrd) -> intake.Filing:
+async def _chat_filing(uow: UnitOfWork, conversation: Conversation, pqrd: ChatPqrd) -> intake.CheckedFiling:
     """The intake filing of a chat PQRD: the chat's citizen (consent given when the chat started),
     with the e-mail they typed recorded as an unverified claim where nobody holds it yet."""
     citizen = await uow.session.get(Citizen, conversation.citizen_id) if conversation.citizen_id else None
@@ -444,10 +444,10 @@ async def _chat_filing(uow: UnitOfWork, conversation: Conversation, pqrd: ChatPq
         conversation_id=conversation.id,
         known_citizen_id=citizen.id if citizen is not None else None,
     )
-    intake.check_filing(filing)  # bad input changes nothing, not even the e-mail claim
+    checked = intake.check_filing(filing)  # bad input changes nothing, not even the e-mail claim
     if citizen is not None and pqrd.email:
         await attach_claims(uow, citizen, details)
-    return filing
+    return checked
 
 
 async def _take_on(uow: UnitOfWork, ticket_id: int, official: Actor) -> None:

@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from contact_center.citizens.models.merges import CitizenMerge
+from contact_center.citizens.queries import lock_merges
 from contact_center.citizens.services.identities import MERGE_DEPTH, citizen_ids
 from contact_center.core.db.models import Citizen
 from contact_center.core.errors import Conflict, InvalidInput, NotFound
@@ -39,7 +40,6 @@ from contact_center.core.uow import UnitOfWork
 log = logging.getLogger(__name__)
 MAX_CHAIN = MERGE_DEPTH  # readers follow at most this many links
 MAX_REASON = 2000
-_LOCK_KEY = 195_000_014  # pg_advisory_xact_lock key of citizen merges
 Via = Literal["api", "cli"]
 
 
@@ -125,8 +125,7 @@ async def merge_citizens(uow: UnitOfWork, request: MergeRequest) -> MergeResult:
 
 
 async def _serialise(uow: UnitOfWork) -> None:
-    if uow.session.get_bind().dialect.name == "postgresql":
-        await uow.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    await lock_merges(uow)
 
 
 async def _citizen(uow: UnitOfWork, citizen_id: int) -> Citizen | None:

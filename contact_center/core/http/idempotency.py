@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -71,9 +70,7 @@ class StoredAnswer:
 
 class LastWrite(Protocol):
     """An effect whose last rows are written together with its stored answer (the PQRD filing
-    numbers its radicado there: `contact_center.pqrd.queries.filing_rows.NumberingAtEnd`)."""
-
-    def around_effect(self) -> AbstractContextManager[None]: ...
+    numbers its radicado there: `contact_center.pqrd.services.numbering.LateNumbering`)."""
 
     async def finish(self, uow: UnitOfWork, answer: StoredAnswer | None, payload: bytes) -> bytes | None:
         """The final payload when it wrote the answer itself; None: the caller stores it."""
@@ -150,8 +147,7 @@ async def once(
                     if stored is not None:
                         _check_done(stored)
                         return Outcome(stored.status, stored.body, replayed=True)
-                with last_write.around_effect() if last_write is not None else nullcontext():
-                    status, body = await effect(uow)
+                status, body = await effect(uow)
                 payload = json.dumps(body).encode()
                 payload = await _finish(uow, claim, status, payload, last_write)
                 await uow.commit()

@@ -12,14 +12,14 @@ from contact_center.core.http import idempotency
 from contact_center.core.http.keys import JOBS, SETTINGS
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.http.support import attachment_store, filing_slots
-from contact_center.pqrd.queries.filing_rows import NUMBERING_AT_END
 from contact_center.pqrd.services import intake
+from contact_center.pqrd.services.numbering import LateNumbering
 from contact_center.pqrd.services.tickets import FiledTicket
 
 
 async def file_once(
     request: web.Request,
-    filing: intake.Filing,
+    filing: intake.Filing | intake.CheckedFiling,
     meaning: Any,
     answer: Callable[[FiledTicket], BaseModel],
 ) -> web.Response:
@@ -29,6 +29,7 @@ async def file_once(
     e-mail) are queued only after the commit, so a rolled-back filing sends nothing."""
     settings = request.app[SETTINGS]
     done: list[intake.Intake] = []
+    numbering = LateNumbering()
 
     async def effect(uow: UnitOfWork) -> tuple[int, Any]:
         result = await intake.file_pqrd(
@@ -37,14 +38,15 @@ async def file_once(
             secret=settings.signing_key(),
             store=attachment_store(request.app),
             base_url=settings.base_url,
+            number_at_end=True,
         )
         done.append(result)
-        return 201, answer(result.filed).model_dump(mode="json")
+        return 201, numbering.hold(result.filed, result.pending, lambda f: answer(f).model_dump(mode="json"))
 
     async def after() -> None:
         await intake.after_commit(request.app.get(JOBS), done[-1])
 
     async with filing_slots(request.app):
         return await idempotency.run_once(
-            request, idempotency.fingerprint(meaning), effect, after, last_write=NUMBERING_AT_END
+            request, idempotency.fingerprint(meaning), effect, after, last_write=numbering
         )

@@ -144,11 +144,11 @@ async def file_pqrd(request: web.Request, body: PqrdIn | None = None) -> web.Res
     if body is None:
         body, uploads = await read_multipart(request, PqrdIn)
     filing = _filing(body, uploads)
-    intake.check_filing(filing)
+    checked = intake.check_filing(filing)  # bad input is refused before any key is claimed
     meaning = [body.model_dump(mode="json"), [(i.filename, i.sha256) for _, i in filing.attachments]]
     return await file_once(
         request,
-        filing,
+        checked,
         meaning,
         lambda f: PqrdFiled(
             radicado=f.radicado,

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -54,7 +52,6 @@ from contact_center.core.db.models import (
     TicketEvent,
 )
 from contact_center.core.http.idempotency import StoredAnswer
-from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.tickets import format_radicado
 
 _SEQUENCES: Table = RadicadoSequence.__table__  # type: ignore[assignment]
@@ -170,15 +167,13 @@ async def insert_events(session: AsyncSession, events: Sequence[TicketEvent]) ->
 #
 # The counter's row lock serialises every filing from the statement that takes the number to the
 # COMMIT. Taken together with the ticket, it was then held across the events INSERT and the stored
-# idempotency answer: two more round trips and event-loop turns. Where the caller agrees to finish
-# the filing itself (`numbering_at_end`), the filing is instead prepared with a placeholder in the
-# radicado's place (its events hashed, the answer rendered) and ONE statement at the end takes the
-# number, writes the ticket and its events (hashes recomputed in SQL from the placeholder's
-# canonical JSON) and the answer; only COMMIT follows. A rollback undoes the counter's increment
-# with everything else, so no number is burnt.
+# idempotency answer: two more round trips and event-loop turns. A filing that asks for it
+# (`number_at_end`) is instead prepared with a placeholder in the radicado's place (its events
+# hashed, the answer rendered) and ONE statement at the end takes the number, writes the ticket and
+# its events (hashes recomputed in SQL from the placeholder's canonical JSON) and the answer; only
+# COMMIT follows. A rollback undoes the counter's increment with everything else, so no number is
+# burnt. The caller holds the `PendingTicket` and hands it to `LateNumbering`, which finishes it.
 
-_LATE: ContextVar[bool] = ContextVar("radicado_numbering_at_end", default=False)
-_PENDING = "filing_rows.pending_ticket"
 _NEXT_TICKET_ID = text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
 
 
@@ -194,54 +189,22 @@ class PendingTicket:
     numbered: list[Callable[[str], None]] = field(default_factory=list)
 
 
-@contextmanager
-def numbering_at_end() -> Iterator[None]:
-    """Within the block, a filing may leave its radicado to `finish_filing`, which the caller
-    promises to await before committing."""
-    token = _LATE.set(True)
-    try:
-        yield
-    finally:
-        _LATE.reset(token)
-
-
-@contextmanager
-def numbering_now() -> Iterator[None]:
-    """Within the block, the number is taken with the ticket: for filings whose other rows
-    (attachments, an e-mail) point at the ticket before the end."""
-    token = _LATE.set(False)
-    try:
-        yield
-    finally:
-        _LATE.reset(token)
-
-
 async def defer_numbered_ticket(
     session: AsyncSession, values: dict[str, Any], year: int
 ) -> PendingTicket | None:
-    """Reserve the ticket's id and leave its number to `finish_filing`, when the caller allows it
-    on PostgreSQL; None: the caller takes the number now (`insert_numbered_ticket`)."""
+    """Reserve the ticket's id and leave its number to `finish_filing` (PostgreSQL); None: the
+    caller takes the number now (`insert_numbered_ticket`), as on SQLite."""
     connection, postgres = await _connection(session)
-    if not (postgres and _LATE.get()) or _PENDING in session.info:
+    if not postgres:
         return None
     ticket_id = int((await connection.execute(_NEXT_TICKET_ID)).scalar_one())
     # Random, so no citizen's text can contain it by chance or on purpose.
-    pending = PendingTicket(f"R{secrets.token_hex(9)}", year, {**values, "id": ticket_id})
-    session.info[_PENDING] = pending
-    return pending
+    return PendingTicket(f"R{secrets.token_hex(9)}", year, {**values, "id": ticket_id})
 
 
-def pending_ticket(session: AsyncSession) -> PendingTicket | None:
-    pending: PendingTicket | None = session.info.get(_PENDING)
-    return pending
-
-
-async def finish_filing(session: AsyncSession, answer: StoredAnswer | None) -> str | None:
+async def finish_filing(session: AsyncSession, pending: PendingTicket, answer: StoredAnswer | None) -> str:
     """Number and write the pending ticket with its events and the answer in one statement; its
-    radicado, or None when no ticket waits (the answer, if any, is then the caller's to store)."""
-    pending: PendingTicket | None = session.info.pop(_PENDING, None)
-    if pending is None:
-        return None
+    radicado."""
     connection, _ = await _connection(session)
     # Prefixed names: a parameter named like a column of a CTE's UPDATE would be SET by it.
     params: dict[str, Any] = {f"t_{c}": v for c, v in pending.values.items()}
@@ -326,21 +289,3 @@ def _pg_finish_statement(events: int, with_answer: bool) -> Select[Any]:
             .cte("answer")
         )
     return select(radicado).add_cte(*ctes)
-
-
-class NumberingAtEnd:
-    """`idempotency.LastWrite` of a filing: on PostgreSQL the radicado is taken by the statement that
-    also stores the answer (`finish_filing`), so only COMMIT runs under the year's counter lock."""
-
-    def around_effect(self) -> AbstractContextManager[None]:
-        return numbering_at_end()
-
-    async def finish(self, uow: UnitOfWork, answer: StoredAnswer | None, payload: bytes) -> bytes | None:
-        pending = pending_ticket(uow.session)
-        radicado = await finish_filing(uow.session, answer)
-        if radicado is None or pending is None:
-            return None
-        return payload.replace(pending.placeholder.encode(), radicado.encode())
-
-
-NUMBERING_AT_END = NumberingAtEnd()

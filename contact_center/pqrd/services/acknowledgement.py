@@ -20,6 +20,7 @@ from contact_center.core.uow import UnitOfWork
 from contact_center.outbound.services.mail import queue_message
 from contact_center.pqrd.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
 from contact_center.pqrd.domain.tickets import TicketStatus
+from contact_center.pqrd.services.chain import FilingTrail
 from contact_center.pqrd.services.dependencia_directory import DependenciaRef, dependencia_ref
 from contact_center.pqrd.services.notifications import notice_statuses
 from contact_center.pqrd.services.trail import SYSTEM, append_event
@@ -65,7 +66,7 @@ def acknowledgement_text(
 
 
 async def acknowledge(
-    uow: UnitOfWork, ticket: Ticket, *, email: str | None, base_url: str
+    uow: UnitOfWork, ticket: Ticket, *, email: str | None, base_url: str, trail: FilingTrail | None = None
 ) -> Acknowledgement:
     """Record the acknowledgement with the ticket (and queue its e-mail); the caller commits."""
     dependencia = await dependencia_ref(uow, ticket.dependencia_id)
@@ -87,5 +88,6 @@ async def acknowledge(
             "outbound_id": outbound_id,
             "text": body,
         },
+        trail=trail,
     )
     return Acknowledgement(subject, body, outbound_id)

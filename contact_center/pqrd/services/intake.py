@@ -9,7 +9,6 @@ commits, then calls `after_commit` to send the acknowledgement e-mail in the bac
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from contact_center.citizens.services.identities import CitizenDetails, citizen_for_filing, normalize_email
@@ -17,10 +16,9 @@ from contact_center.core.errors import InvalidInput
 from contact_center.core.jobs.port import Jobs
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.legal_clock import PqrdType, PriorityFlag
-from contact_center.pqrd.queries.filing_rows import numbering_now
+from contact_center.pqrd.queries.filing_rows import PendingTicket
 from contact_center.pqrd.services.acknowledgement import ACK_JOB, acknowledge
 from contact_center.pqrd.services.attachments import AttachmentStore, StoredFile, Upload, store_attachments
-from contact_center.pqrd.services.chain import batched_events
 from contact_center.pqrd.services.tickets import Actor, FiledTicket, NewTicket, file_ticket_row
 
 MAX_SUBJECT = 300
@@ -51,15 +49,25 @@ class Filing:
 
 @dataclass(frozen=True)
 class Intake:
-    """What the filing produced: the acknowledgement shown at once, and the e-mail to send."""
+    """What the filing produced: the acknowledgement shown at once, and the e-mail to send;
+    `pending` when the radicado waits for the transaction's last statement (`numbering`)."""
 
     filed: FiledTicket
     citizen_id: int | None
     outbound_id: int | None
+    pending: PendingTicket | None = None
 
 
-def check_filing(filing: Filing) -> str | None:
-    """Refuse an incomplete or inconsistent filing; returns the e-mail to acknowledge to, if any."""
+@dataclass(frozen=True)
+class CheckedFiling:
+    """A filing `check_filing` accepted, with the e-mail to acknowledge to (if any)."""
+
+    filing: Filing
+    email: str | None
+
+
+def check_filing(filing: Filing) -> CheckedFiling:
+    """Refuse an incomplete or inconsistent filing (`InvalidInput`), before anything is written."""
     if not filing.subject.strip() or not filing.description.strip():
         raise InvalidInput("El asunto y la descripción son obligatorios.", code="missing_text")
     if len(filing.subject) > MAX_SUBJECT or len(filing.description) > MAX_DESCRIPTION:
@@ -86,32 +94,37 @@ def check_filing(filing: Filing) -> str | None:
         raise InvalidInput(
             "Para recibir notificaciones por correo indique su correo electrónico.", code="email_required"
         )
-    return email if filing.notify_by_email else None
+    return CheckedFiling(filing, email if filing.notify_by_email else None)
 
 
 async def file_pqrd(
     uow: UnitOfWork,
-    filing: Filing,
+    filing: Filing | CheckedFiling,
     *,
     secret: bytes,
     store: AttachmentStore,
     base_url: str,
+    number_at_end: bool = False,
 ) -> Intake:
-    """File the PQRD with everything that goes with it; the caller commits."""
-    email = check_filing(filing)
+    """File the PQRD with everything that goes with it; the caller commits.
+
+    `number_at_end`: the caller finishes the filing with `numbering.LateNumbering` (on PostgreSQL the
+    radicado is then taken by the transaction's last statement)."""
+    checked = filing if isinstance(filing, CheckedFiling) else check_filing(filing)
+    filing, email = checked.filing, checked.email
     citizen_id = filing.known_citizen_id
     if filing.citizen is not None and citizen_id is None:
         citizen_id = await citizen_for_filing(uow, filing.citizen, channel=filing.channel)
     actor = Actor("citizen", citizen_id)
     # Attachments and the e-mail point at the ticket row before the end: no radicado taken last.
-    numbering = numbering_now() if email is not None or filing.attachments else nullcontext()
-    async with batched_events(uow):  # the ticket's events: one INSERT, the filing's last statement
-        with numbering:
-            filed, ticket = await file_ticket_row(uow, _new_ticket(filing, citizen_id), actor, secret=secret)
-        if filing.attachments:
-            await store_attachments(uow, store, ticket.id, filing.attachments)
-        ack = await acknowledge(uow, ticket, email=email, base_url=base_url)
-    return Intake(filed, citizen_id, ack.outbound_id)
+    late = number_at_end and email is None and not filing.attachments
+    new = _new_ticket(filing, citizen_id)
+    row = await file_ticket_row(uow, new, actor, secret=secret, number_at_end=late)
+    if filing.attachments:
+        await store_attachments(uow, store, row.ticket.id, filing.attachments)
+    ack = await acknowledge(uow, row.ticket, email=email, base_url=base_url, trail=row.trail)
+    await row.trail.write(uow.session, row.pending)  # the ticket's events: one INSERT at the end
+    return Intake(row.filed, citizen_id, ack.outbound_id, row.pending)
 
 
 def _new_ticket(filing: Filing, citizen_id: int | None) -> NewTicket:

@@ -41,14 +41,12 @@ from contact_center.pqrd.domain.tickets import (
 )
 from contact_center.pqrd.queries.filing_rows import (
     TICKET_COLUMNS,
+    PendingTicket,
     defer_numbered_ticket,
     insert_numbered_ticket,
 )
 from contact_center.pqrd.services import escalation
-from contact_center.pqrd.services.chain import (
-    batched_events,
-    start_chain,
-)
+from contact_center.pqrd.services.chain import FilingTrail
 from contact_center.pqrd.services.clock import clock_facts, load_clock, store_facts, ticket_clock
 from contact_center.pqrd.services.dependencia_directory import DependenciaRef, filing_dependencia
 from contact_center.pqrd.services.officials_cache import active_officials
@@ -124,18 +122,32 @@ async def file_ticket(uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: 
     Adds and flushes; the caller commits. The radicado number is taken inside this transaction, so a
     filing that rolls back gives its number back and the year's sequence stays without gaps.
     """
-    async with batched_events(uow):
-        filed, _ticket = await file_ticket_row(uow, new, actor, secret=secret)
-    return filed
+    row = await file_ticket_row(uow, new, actor, secret=secret)
+    await row.trail.write(uow.session, row.pending)
+    return row.filed
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """A ticket just filed in this transaction, for callers that go on with it (no re-read): its
+    first events wait in `trail` (write them before the transaction ends), and with `pending` the
+    radicado is still a placeholder that `numbering.LateNumbering` replaces at the end."""
+
+    filed: FiledTicket
+    ticket: Ticket
+    trail: FilingTrail
+    pending: PendingTicket | None = None
 
 
 async def file_ticket_row(
-    uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: bytes
-) -> tuple[FiledTicket, Ticket]:
-    """`file_ticket`, also handing back the new row, for callers that go on with it (no re-read).
+    uow: UnitOfWork, new: NewTicket, actor: Actor, *, secret: bytes, number_at_end: bool = False
+) -> NewRow:
+    """`file_ticket`, handing back the new row and its trail.
 
     The row is written with Core (`filing_rows`), not added to the session: the object handed back
-    carries its values and id, and changing it afterwards changes nothing in the database."""
+    carries its values and id, and changing it afterwards changes nothing in the database.
+    `number_at_end`: on PostgreSQL leave the radicado to the transaction's last statement (a filing
+    under `Idempotency-Key` whose other rows do not point at the ticket)."""
     check_new(new)
     dependencia = await filing_dependencia(uow, new.dependencia_code)
     ticket, code = await build_ticket(uow, new, dependencia, await load_clock(uow), secret=secret)
@@ -144,13 +156,13 @@ async def file_ticket_row(
     officials = set(await active_officials(uow, dependencia.id))
     received = bogota_date(ticket.filed_at)
     # The year's number and the row in one statement (one round trip on PostgreSQL): from there to
-    # the commit every other filing waits on the counter's row lock. Under `once` on PostgreSQL
-    # that statement is the filing's last (`filing_rows.finish_filing`): only COMMIT follows it.
+    # the commit every other filing waits on the counter's row lock. With `number_at_end` on
+    # PostgreSQL that statement is the filing's last (`filing_rows.finish_filing`): only COMMIT follows.
     values = {column: getattr(ticket, column) for column in TICKET_COLUMNS}
     late = (
-        None
-        if new.conversation_id is not None
-        else await defer_numbered_ticket(uow.session, values, received.year)
+        await defer_numbered_ticket(uow.session, values, received.year)
+        if number_at_end and new.conversation_id is None
+        else None
     )
     if late is not None:
         # The number is taken by the filing's last statement: until then a placeholder stands in
@@ -161,7 +173,7 @@ async def file_ticket_row(
         ticket.id, number = await insert_numbered_ticket(uow.session, values, received.year)
         ticket.radicado = format_radicado(received.year, number)
     radicado = ticket.radicado
-    start_chain(uow, ticket)
+    trail = FilingTrail(ticket)
     await _link_conversation(uow, ticket, new.conversation_id)
     await append_event(
         uow,
@@ -171,13 +183,14 @@ async def file_ticket_row(
         public=True,
         to_status=TicketStatus.RADICADO.value,
         data=filing_event_data(new, ticket, dependencia),
+        trail=trail,
     )
     if late is None:
         emit_updated(uow, ticket, officials)
     filed = FiledTicket(
         ticket.id, radicado, code, ticket.filed_at, ticket.received_on, ticket.due_date, TicketStatus.RADICADO
     )
-    return filed, ticket
+    return NewRow(filed, ticket, trail, late)
 
 
 async def build_ticket(

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from contact_center.core.db.models import Ticket, TicketEvent
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.tickets import event_hash
-from contact_center.pqrd.services.chain import advance, batch_event, event_payload, known_head
+from contact_center.pqrd.services.chain import FilingTrail, event_payload
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,13 @@ async def append_event(
     data: dict[str, Any] | None = None,
     from_status: str | None = None,
     to_status: str | None = None,
+    trail: FilingTrail | None = None,
 ) -> TicketEvent:
-    """Append one event to the ticket's audit trail, chained to the previous event's hash."""
-    known = known_head(uow, ticket)
-    head = known or await _last_event(uow, ticket.id)
+    """Append one event to the ticket's audit trail, chained to the previous event's hash.
+
+    `trail`: the ticket is being filed in this transaction; the event waits in the trail and is
+    written with the filing's other first events (`FilingTrail.write`)."""
+    head = trail.head if trail is not None else await _last_event(uow, ticket.id)
     event = new_event(
         ticket.id,
         head,
@@ -69,13 +72,11 @@ async def append_event(
         from_status=from_status,
         to_status=to_status,
     )
-    # A filing's events wait in its `batched_events` block and go out in one statement at its end;
-    # other events of a ticket filed in this transaction go out at the next flush (or the commit).
-    if not batch_event(uow, ticket, event):
+    if trail is not None:
+        trail.keep(event)
+    else:
         uow.session.add(event)
-        if known is None:
-            await uow.session.flush()
-    advance(uow, ticket, (event.seq, event.hash))
+        await uow.session.flush()
     return event
 
 
