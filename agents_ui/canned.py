@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from contact_center.persistence.console_models import CannedAnswer
-from contact_center.services.uow import UnitOfWork
+from agents_ui.models import CannedAnswer
+from contact_center.core.uow import UnitOfWork
 
 # (shortcut, title, body, tags). Practical knowledge a first-line official repeats every day.
 DEFAULT_ANSWERS: list[tuple[str, str, str, str]] = [

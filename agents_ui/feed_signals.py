@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from contact_center.domain.events import Event
-from contact_center.services.notifier import Notifier
+from contact_center.core.events import Event
+from contact_center.core.notifier import Notifier
 
 # Events that never change a figure of the dashboard (a position follows a routing change anyway).
 QUIET_EVENTS = frozenset({"message", "typing", "queue.position", "error"})

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from contact_center.services import chat, intake
-from contact_center.web.keys import JOBS, SETTINGS
-from contact_center.web.pqrd_support import attachment_store
+from contact_center.chat.services import conversations as chat
+from contact_center.core.http.keys import JOBS, SETTINGS
+from contact_center.pqrd.http.support import attachment_store
+from contact_center.pqrd.services import intake
 
 
 def filing_deps(app: web.Application) -> chat.FilingDeps:

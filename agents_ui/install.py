@@ -15,12 +15,12 @@ from agents_ui import filing, pages, router_port
 from agents_ui.feed_signals import QUIET_EVENTS, ChangeWatch
 from agents_ui.namespace_agents import ConsoleAgentsNamespace
 from agents_ui.namespace_supervisors import DASHBOARD_EVENT, DashboardNamespace, queue_stats_of
+from agents_ui.supervision import SupervisorFeed
 from channels.webchat.namespace import ChatDeps, ChatNamespace
-from contact_center.domain.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM
-from contact_center.services.intake import Intake
-from contact_center.services.supervision import SupervisorFeed
-from contact_center.web.keys import NOTIFIER, SETTINGS, SIO, UOW
-from contact_center.web.realtime import BatchingRedisManager
+from contact_center.core.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM
+from contact_center.core.http.keys import NOTIFIER, SETTINGS, SIO, UOW
+from contact_center.core.http.realtime import BatchingRedisManager
+from contact_center.pqrd.services.intake import Intake
 
 
 def install_console(app: web.Application) -> None:

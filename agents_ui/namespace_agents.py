@@ -1,7 +1,8 @@
 """The `/agents` namespace of the console: presence, offers, chats, notes, transfers, wrap-up, PQRDs.
 
-Every event is validated (`channels.webchat.handlers.event`) and authorized: an official acts only on
-their own offers, conversations and tickets. State lives in the database and the socket.io session.
+Every event is validated (`contact_center.core.http.socket_handlers.event`) and authorized: an official
+acts only on their own offers, conversations and tickets. State lives in the database and the socket.io
+session.
 """
 
 from __future__ import annotations
@@ -13,19 +14,20 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field
 
-from agents_ui import canned, console, filing, router_port
-from channels.webchat.handlers import Empty, EventModel, ValidatingNamespace, event
+from agents_ui import canned, filing, router_port
 from channels.webchat.namespace import ClientId
-from contact_center.domain.errors import Conflict
-from contact_center.domain.events import CHAT, conversation_room
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Conversation, Official
-from contact_center.services import chat
-from contact_center.services.auth import Principal
-from contact_center.services.tickets import Actor
-from contact_center.web.keys import SETTINGS, UOW
-from contact_center.web.realtime import AgentsNamespace
+from contact_center.chat.services import console
+from contact_center.chat.services import conversations as chat
+from contact_center.core.auth import Principal
+from contact_center.core.db.models import Conversation, Official
+from contact_center.core.errors import Conflict
+from contact_center.core.events import CHAT, conversation_room
+from contact_center.core.http.keys import SETTINGS, UOW
+from contact_center.core.http.realtime import AgentsNamespace
+from contact_center.core.http.socket_handlers import Empty, EventModel, ValidatingNamespace, event
+from contact_center.core.officials import Presence
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.services.tickets import Actor
 
 log = logging.getLogger(__name__)
 Id = Field(ge=1, le=2**53)
@@ -302,9 +304,9 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         return await self._call(sid, "hangup", body)
 
     async def _call(self, sid: str, action: str, body: CallIn) -> dict[str, Any]:
-        """The call controls of interface #5 (`contact_center.services.calls`)."""
+        """The call controls of interface #5 (`ivr.calls`)."""
         me = await self.principal(sid)
-        from ivr.line import CALLS  # the 195 line's call controls (contact_center.services.calls)
+        from ivr.line import CALLS  # the 195 line's call controls (ivr.calls)
 
         calls = self.app.get(CALLS)
         if calls is None:
@@ -328,7 +330,7 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
 
 
 def chat_event(name: str, conversation_id: int, payload: dict[str, Any]) -> Any:
-    from contact_center.domain.events import Event
+    from contact_center.core.events import Event
 
     return Event(name, CHAT, conversation_room(conversation_id), payload)
 

@@ -9,17 +9,17 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field
 
-from agents_ui import router_port
-from channels.webchat.handlers import Empty, EventModel, ValidatingNamespace, event
-from contact_center.domain.errors import Conflict, Forbidden, NotFound
-from contact_center.domain.officials import Presence, Role
-from contact_center.persistence.models import Official, Ticket
-from contact_center.services import supervision, tickets
-from contact_center.services.auth import Principal
-from contact_center.services.tickets import Actor
-from contact_center.services.uow import UnitOfWork
-from contact_center.web.keys import UOW
-from contact_center.web.realtime import SupervisorsNamespace
+from agents_ui import router_port, supervision
+from contact_center.core.auth import Principal
+from contact_center.core.db.models import Official, Ticket
+from contact_center.core.errors import Conflict, Forbidden, NotFound
+from contact_center.core.http.keys import UOW
+from contact_center.core.http.realtime import SupervisorsNamespace
+from contact_center.core.http.socket_handlers import Empty, EventModel, ValidatingNamespace, event
+from contact_center.core.officials import Presence, Role
+from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd.services import actions
+from contact_center.pqrd.services.tickets import Actor
 
 Id = Field(ge=1, le=2**53)
 DASHBOARD_EVENT = "dashboard"
@@ -109,10 +109,10 @@ class DashboardNamespace(ValidatingNamespace, SupervisorsNamespace):
                 if official is None:
                     raise NotFound("El funcionario no existe.", code="unknown_official")
                 _may_supervise(me, official.dependencia_id)
-                await tickets.assign(uow, ticket, official.id, actor, reason=body.reason)
+                await actions.assign(uow, ticket, official.id, actor, reason=body.reason)
             else:
                 assert body.dependencia is not None
-                await tickets.change_dependencia(
+                await actions.change_dependencia(
                     uow, ticket, actor, dependencia_code=body.dependencia, reason=body.reason
                 )
             await uow.commit()

@@ -12,9 +12,9 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from contact_center.domain.privacy import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
-from contact_center.services.chat import TOPICS
-from contact_center.web.keys import SETTINGS
+from contact_center.chat.services.conversations import TOPICS
+from contact_center.citizens.domain import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
+from contact_center.core.http.keys import SETTINGS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -1,8 +1,7 @@
 """The console's view of the router (`routing.service.RouterService`, interface #4).
 
-The router is installed by its own feature under `contact_center.web.keys.ROUTER`; until it is,
-chats wait in `queued` and presence is written straight to the official's row, so the console and
-the chat still work on their own.
+The router is installed by its own feature under `routing.keys.ROUTER`; an app built without it (some
+tests) keeps chats in `queued` and writes presence straight to the official's row.
 """
 
 from __future__ import annotations
@@ -12,30 +11,28 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from contact_center.domain.errors import Conflict
-from contact_center.domain.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, Event, official_room
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Official
-from contact_center.services import chat
-from contact_center.services.uow import UnitOfWork
-from contact_center.web import keys
+from contact_center.chat.services import conversations as chat
+from contact_center.core.db.models import Official
+from contact_center.core.errors import Conflict
+from contact_center.core.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, Event, official_room
+from contact_center.core.officials import Presence
+from contact_center.core.uow import UnitOfWork
+from routing.keys import ROUTER
+from routing.service import NewWorkItem, RouterService
 
 
-def router_of(app: web.Application) -> Any | None:
+def router_of(app: web.Application) -> RouterService | None:
     """The installed RouterService, or None."""
-    key = getattr(keys, "ROUTER", None)
-    return app.get(key) if key is not None else None
+    return app.get(ROUTER)
 
 
 class RouterDispatcher:
     """`chat.Dispatcher` on top of the RouterService."""
 
-    def __init__(self, router: Any) -> None:
+    def __init__(self, router: RouterService) -> None:
         self.router = router
 
     async def enqueue_chat(self, uow: UnitOfWork, conversation_id: int, queue_code: str) -> None:
-        from routing.service import NewWorkItem  # type: ignore[import-not-found,unused-ignore]
-
         item = NewWorkItem(
             kind="conversation", queue_code=queue_code, channel="chat", conversation_id=conversation_id
         )
@@ -50,7 +47,7 @@ def dispatcher_for(app: web.Application) -> chat.Dispatcher:
     return RouterDispatcher(router) if router is not None else chat.NoDispatcher()
 
 
-def require_router(app: web.Application) -> Any:
+def require_router(app: web.Application) -> RouterService:
     router = router_of(app)
     if router is None:
         raise Conflict("El enrutador no está disponible en este servidor.", code="router_unavailable")

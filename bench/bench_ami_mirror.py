@@ -29,11 +29,11 @@ from typing import Any
 from bench.bench_ami import run as run_counting
 from channels.asterisk.events import CallEvent, ChannelEvent, parse_event
 from channels.asterisk.mirror import AmiMirror
-from contact_center.domain.clock import SystemClock
-from contact_center.persistence import migrate
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.clock import SystemClock
+from contact_center.core.db import migrate
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWorkFactory
 from tests.asterisk_peer import load_capture
 
 TARGET_PER_S = 5_000

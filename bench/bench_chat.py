@@ -98,7 +98,7 @@ def relay_server(port: int, redis_url: str | None) -> None:
     from aiohttp import web
 
     channel = f"bench-relay-{os.getppid()}"  # both relays of a run share their parent
-    # The app's Redis pool size (contact_center/web/realtime.py): with redis-py's default the
+    # The app's Redis pool size (contact_center/core/http/realtime.py): with redis-py's default the
     # relay's publishes run out of connections and retry at this rate.
     manager = None
     if redis_url:

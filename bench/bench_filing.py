@@ -31,7 +31,7 @@ from typing import Any
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 
-from contact_center.persistence import migrate
+from contact_center.core.db import migrate
 from tests.support import services
 from tests.support.server import ServerProcess
 

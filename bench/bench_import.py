@@ -31,19 +31,19 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 
 from bench.bench_filing import cpu_seconds
-from contact_center.domain.clock import FakeClock
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.persistence import migrate
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.persistence.import_models import TicketImport
-from contact_center.persistence.models import Ticket, TicketEvent
-from contact_center.services.citizens import CitizenDetails, find_or_create_citizen
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.seed import seed_demo
-from contact_center.services.ticket_audit import verify_chains
-from contact_center.services.ticket_import import import_tickets, parse_filed_at
-from contact_center.services.tickets import Actor, NewTicket, file_ticket
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.citizens.services.identities import CitizenDetails, find_or_create_citizen
+from contact_center.core.clock import FakeClock
+from contact_center.core.db import migrate
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.db.models import Ticket, TicketEvent
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.models.imports import TicketImport
+from contact_center.pqrd.services.audit import verify_chains
+from contact_center.pqrd.services.imports import import_tickets, parse_filed_at
+from contact_center.pqrd.services.tickets import Actor, NewTicket, file_ticket
+from contact_center.seed import seed_demo
 from tests.support import services
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

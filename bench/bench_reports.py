@@ -22,19 +22,19 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from contact_center.domain.calendar import bogota_date
-from contact_center.domain.clock import BOGOTA, FakeClock
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.domain.tickets import CLOCK_RUNNING_STATUSES
-from contact_center.persistence import migrate
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.persistence.models import Dependencia, Ticket, TicketEvent
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.reports import PENDING_STATUSES, GroupBy, ReportQuery, pqrd_report
-from contact_center.services.seed import seed_demo
-from contact_center.services.ticket_import import import_tickets
-from contact_center.services.tickets import Actor
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.core.clock import BOGOTA, FakeClock
+from contact_center.core.db import migrate
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.db.models import Dependencia, Ticket, TicketEvent
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.pqrd.domain.calendar import bogota_date
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.domain.tickets import CLOCK_RUNNING_STATUSES
+from contact_center.pqrd.services.imports import import_tickets
+from contact_center.pqrd.services.reports import PENDING_STATUSES, GroupBy, ReportQuery, pqrd_report
+from contact_center.pqrd.services.tickets import Actor
+from contact_center.seed import seed_demo
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 FIRST_DAY = date(2026, 8, 1)

@@ -54,12 +54,10 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 
 from contact_center.app import GC_THRESHOLDS
-from contact_center.domain.clock import SystemClock
-from contact_center.domain.events import Event
-from contact_center.domain.officials import Presence
-from contact_center.persistence import migrate
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.persistence.models import (
+from contact_center.core.clock import SystemClock
+from contact_center.core.db import migrate
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.db.models import (
     Conversation,
     Official,
     OfficialCapacity,
@@ -68,10 +66,12 @@ from contact_center.persistence.models import (
     QueueSkill,
     Skill,
 )
-from contact_center.persistence.routing_models import RoutingSettings
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.core.events import Event
+from contact_center.core.officials import Presence
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 from routing.bus import RoutingNotifier
 from routing.engine import RoutingEngine
+from routing.models import RoutingSettings
 from routing.persistence import Setup, load_setup
 from routing.service import NewWorkItem, RouterService
 

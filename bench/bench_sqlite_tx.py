@@ -23,9 +23,9 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
-from contact_center.domain.clock import SystemClock
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.clock import SystemClock
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.uow import UnitOfWork
 
 metadata = MetaData()
 notes = Table("bench_note", metadata, Column("id", Integer, primary_key=True), Column("body", String))

@@ -26,14 +26,14 @@ from typing import Any
 
 import asyncpg
 
-from contact_center.config import load_settings
-from contact_center.domain.clock import FakeClock
-from contact_center.jobs.rq_jobs import RqJobs
-from contact_center.persistence import migrate
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.services.escalation import ESCALATE_JOB, due_tickets, escalate_job_id, sweep
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.clock import FakeClock
+from contact_center.core.config import load_settings
+from contact_center.core.db import migrate
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.jobs.rq_jobs import RqJobs
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWorkFactory
+from contact_center.pqrd.services.escalation import ESCALATE_JOB, due_tickets, escalate_job_id, sweep
 
 ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -29,9 +29,9 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from contact_center.app import GC_THRESHOLDS, create_app
-from contact_center.config import load_settings
-from contact_center.services.seed import seed_demo
-from contact_center.web.keys import UOW
+from contact_center.core.config import load_settings
+from contact_center.core.http.keys import UOW
+from contact_center.seed import seed_demo
 
 TOKEN = "bench-twilio-token"
 TARGET_P99_MS = 50.0

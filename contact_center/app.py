@@ -11,46 +11,38 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
+from channels.app import http as citizen_app
 from channels.portal.pages import install_portal
-from contact_center.config import Settings
-from contact_center.domain.clock import Clock, SystemClock
-from contact_center.jobs.install import install_jobs
-from contact_center.persistence import migrate
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.services.notifier import SocketIONotifier
-from contact_center.services.uow import UnitOfWorkFactory
-from contact_center.web import (
-    auth,
-    calendar_admin,
-    citizen_app,
-    citizens,
-    escalation_admin,
-    officials,
-    pqrd,
-    pqrd_deadline,
-    reports,
-    routing_admin,
-    stats,
-    system,
-    ticket_import,
-    tickets,
-)
-from contact_center.web.api import ApiRoutes
-from contact_center.web.errors import error_middleware
-from contact_center.web.keys import (
+from contact_center.citizens import http as citizens
+from contact_center.core.clock import Clock, SystemClock
+from contact_center.core.config import Settings
+from contact_center.core.db import migrate
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.http import auth, system
+from contact_center.core.http.api import ROUTE_SPECS, ApiRoutes
+from contact_center.core.http.errors import error_middleware
+from contact_center.core.http.keys import (
     CLOCK,
     ENGINE,
     METRICS,
     NOTIFIER,
     REDIS,
-    ROUTE_SPECS,
     SERVICES,
     SETTINGS,
     SIO,
     UOW,
 )
-from contact_center.web.pqrd_support import install_intake
-from contact_center.web.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
+from contact_center.core.http.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
+from contact_center.core.notifier import SocketIONotifier
+from contact_center.core.uow import UnitOfWorkFactory
+from contact_center.jobs.install import install_jobs
+from contact_center.officials import http as officials
+from contact_center.pqrd.http import calendar_admin, escalation_admin, pqrd, reports, tickets
+from contact_center.pqrd.http import deadline as pqrd_deadline
+from contact_center.pqrd.http import imports as ticket_import
+from contact_center.pqrd.http.support import install_intake
+from routing.http import admin as routing_admin
+from routing.http import stats
 from routing.install import install_router
 
 log = logging.getLogger(__name__)
@@ -128,7 +120,7 @@ def default_installers() -> list[Installer]:
 
 
 def _install_voice(app: web.Application) -> None:
-    from ivr.install import install_voice  # the 195 line: IVR host, Twilio webhooks, Asterisk
+    from channels.voice import install_voice  # the 195 line: IVR host, Twilio webhooks, Asterisk
 
     install_voice(app)
 

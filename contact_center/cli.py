@@ -7,13 +7,17 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from contact_center import citizens_cli, escalation_cli, import_cli, ticket_cli
-from contact_center.config import ConfigError, Settings, load_settings
-from contact_center.logs import configure_logging
-from contact_center.persistence import DatabaseNotReady
+from contact_center.citizens import cli as citizens_cli
+from contact_center.core.commands import run_in_uow
+from contact_center.core.config import ConfigError, Settings, load_settings
+from contact_center.core.db import DatabaseNotReady
+from contact_center.core.logs import configure_logging
+from contact_center.pqrd.cli import escalation as escalation_cli
+from contact_center.pqrd.cli import imports as import_cli
+from contact_center.pqrd.cli import tickets as ticket_cli
 from routing import cli as routing_cli
 
 log = logging.getLogger("contact_center.cli")
@@ -82,13 +86,13 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def _require_current_schema(settings: Settings, *, older_ok: bool = False) -> None:
     """Raise `DatabaseNotReady` (one line for the operator) unless the schema is this code's."""
-    from contact_center.persistence import migrate
+    from contact_center.core.db import migrate
 
     asyncio.run(migrate.require_heads(settings.effective_database_url, older_ok=older_ok))
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from contact_center.persistence import migrate
+    from contact_center.core.db import migrate
 
     migrate.upgrade(settings.effective_database_url, args.revision)
     print(f"database at {args.revision}")
@@ -96,7 +100,7 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from contact_center.persistence import migrate
+    from contact_center.core.db import migrate
 
     migrate.downgrade(settings.effective_database_url, args.revision)
     print(f"database at {args.revision}")
@@ -104,35 +108,11 @@ def _db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from contact_center.services.seed import seed_demo
+    from contact_center.seed import seed_demo
 
     result = run_in_uow(settings, seed_demo)
     print(json.dumps(result, ensure_ascii=False))
     return 0
-
-
-def run_in_uow(settings: Settings, action: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-    """Run one service call in its own unit of work, with the schema upgraded first on SQLite
-    (and refused with `DatabaseNotReady` when it is not at this code's migrations elsewhere)."""
-    from contact_center.domain.clock import SystemClock
-    from contact_center.persistence import migrate
-    from contact_center.persistence.db import create_engine, session_factory
-    from contact_center.services.notifier import RecordingNotifier
-    from contact_center.services.uow import UnitOfWorkFactory
-
-    async def go() -> Any:
-        if settings.is_sqlite:
-            await migrate.upgrade_async(settings.effective_database_url)
-        await migrate.require_heads(settings.effective_database_url)
-        engine = create_engine(settings.effective_database_url, pool_size=2)
-        try:
-            factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), SystemClock())
-            async with factory() as uow:
-                return await action(uow, *args)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

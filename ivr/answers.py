@@ -14,19 +14,19 @@ from time import monotonic
 
 from sqlalchemy import select
 
-from contact_center.domain.calendar import BusinessCalendar, bogota_date
-from contact_center.domain.clock import BOGOTA
-from contact_center.domain.errors import DomainError
-from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
-from contact_center.domain.tickets import TicketStatus
-from contact_center.persistence.models import Attachment, Conversation, Queue, Ticket
-from contact_center.persistence.voice_models import IvrFiling
-from contact_center.services.attachments import AttachmentStore
-from contact_center.services.citizens import CitizenDetails, normalize_phone
-from contact_center.services.intake import Filing, file_pqrd
-from contact_center.services.tickets import load_clock, ticket_by_radicado
-from contact_center.services.uow import UnitOfWork
+from contact_center.citizens.services.identities import CitizenDetails, normalize_phone
+from contact_center.core.clock import BOGOTA
+from contact_center.core.db.models import Attachment, Conversation, Queue, Ticket
+from contact_center.core.errors import DomainError
+from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd.domain.calendar import BusinessCalendar, bogota_date
+from contact_center.pqrd.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
+from contact_center.pqrd.domain.tickets import TicketStatus
+from contact_center.pqrd.services.attachments import AttachmentStore
+from contact_center.pqrd.services.intake import Filing, file_pqrd
+from contact_center.pqrd.services.tickets import load_clock, ticket_by_radicado
 from ivr.flow import CheckHours, FilePqrd, HoursResult, Lookup, LookupResult, PqrdFiled, spanish_date
+from ivr.models import IvrFiling
 from routing import queue_hours
 from routing.hours import spanish_opening
 

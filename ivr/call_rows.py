@@ -7,7 +7,7 @@ A retried first webhook inserts nothing (no id back) and the caller reads the st
 
 The statement is built once per dialect (building it costs about as much as running it). On
 SQLite it is one hand-off to aiosqlite's thread like every statement
-(`contact_center.persistence.sqlite_driver`).
+(`contact_center.core.db.sqlite_driver`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from contact_center.persistence.models import CitizenIdentity, Conversation
-from contact_center.services.citizens import normalize_phone
-from contact_center.services.uow import UnitOfWork
+from contact_center.citizens.services.identities import normalize_phone
+from contact_center.core.db.models import CitizenIdentity, Conversation
+from contact_center.core.uow import UnitOfWork
 
 
 @functools.cache

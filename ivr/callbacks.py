@@ -17,10 +17,10 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from contact_center.persistence.models import Conversation
-from contact_center.persistence.voice_models import VoiceCallback
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.core.db.models import Conversation
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 from ivr.callback_retry import CallbackOutcomes
+from ivr.models import VoiceCallback
 from ivr.providers import provider_of
 from ivr.queueing import CallQueue
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from contact_center.domain.errors import DomainError
+from contact_center.core.errors import DomainError
 
 
 class CallControlFailed(DomainError):

@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from contact_center.domain.errors import NotFound
-from contact_center.persistence.models import CitizenIdentity, Conversation
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import CitizenIdentity, Conversation
+from contact_center.core.errors import NotFound
+from contact_center.core.uow import UnitOfWork
 from ivr.answers import HostAnswers
 from ivr.call_rows import caller_phone, insert_call
 from ivr.callbacks import request_callback

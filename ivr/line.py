@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from contact_center.services.calls import CallsService
 from ivr.callback_retry import CallbackOutcomes
+from ivr.calls import CallsService
 from ivr.host import IvrHost
 from ivr.queueing import CallQueue
 

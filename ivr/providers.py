@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contact_center.persistence.models import Conversation
+from contact_center.core.db.models import Conversation
 
 
 def distributor(call: Conversation) -> str | None:

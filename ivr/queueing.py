@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

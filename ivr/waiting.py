@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contact_center.persistence.models import Conversation
+from contact_center.core.db.models import Conversation
 from ivr.flow import FlowState
 from ivr.flow.schema import EnqueueNode
 from ivr.host import IvrHost

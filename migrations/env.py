@@ -9,7 +9,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from contact_center.persistence.registry import metadata
+from contact_center.schema import metadata
 
 target_metadata = metadata
 
@@ -27,7 +27,7 @@ def _configure(connection: Connection) -> None:
 
 async def _run_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
-    assert url, "sqlalchemy.url is set by contact_center.persistence.migrate"
+    assert url, "sqlalchemy.url is set by contact_center.core.db.migrate"
     engine = create_async_engine(url, poolclass=pool.NullPool)
     async with engine.connect() as connection:
         await connection.run_sync(_configure)

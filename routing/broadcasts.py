@@ -14,8 +14,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from contact_center.domain.events import STATS_QUEUES, SUPERVISORS, SUPERVISORS_ROOM, Event
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.events import STATS_QUEUES, SUPERVISORS, SUPERVISORS_ROOM, Event
+from contact_center.core.uow import UnitOfWorkFactory
 from routing import positions, stats
 from routing.persistence import Setup
 

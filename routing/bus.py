@@ -24,9 +24,9 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 
-from contact_center.domain.events import Event
-from contact_center.services.notifier import Notifier
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.events import Event
+from contact_center.core.notifier import Notifier
+from contact_center.core.uow import UnitOfWork
 from routing import notices
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from contact_center.config import Settings
-from contact_center.domain.errors import DomainError
-from contact_center.persistence.models import Official
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.config import Settings
+from contact_center.core.db.models import Official
+from contact_center.core.errors import DomainError
+from contact_center.core.uow import UnitOfWork
 from routing import admin
 
 
@@ -100,7 +100,7 @@ def _queue_body(args: argparse.Namespace) -> admin.QueueIn:
 
 
 def _run(settings: Settings, action: Any) -> int:
-    from contact_center.cli import run_in_uow
+    from contact_center.core.commands import run_in_uow
 
     try:
         result = run_in_uow(settings, action)

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from contact_center.domain.calendar import BusinessCalendar
-from contact_center.domain.clock import BOGOTA
-from contact_center.domain.errors import InvalidInput
+from contact_center.core.clock import BOGOTA
+from contact_center.core.errors import InvalidInput
+from contact_center.pqrd.domain.calendar import BusinessCalendar
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60

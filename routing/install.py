@@ -1,4 +1,4 @@
-"""`install_router(app)`: the router service under `keys.ROUTER` and this process's engine.
+"""`install_router(app)`: the router service under `ROUTER` and this process's engine.
 
 The app's notifier is wrapped so the engine hears this process's changes after commit; on
 PostgreSQL the engine also `LISTEN`s for every other process's changes.
@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from contact_center.web.keys import NOTIFIER, ROUTER, ROUTING_ENGINE, SETTINGS, UOW
+from contact_center.core.http.keys import NOTIFIER, SETTINGS, UOW
 from routing.bus import RoutingNotifier
 from routing.engine import RoutingEngine
+from routing.keys import ROUTER, ROUTING_ENGINE
 from routing.service import RouterService
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from contact_center.domain.events import (
+from contact_center.core.events import (
     AGENTS,
     ASSIGNMENT,
     CHAT,

@@ -18,10 +18,10 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contact_center.persistence.models import Official
-from contact_center.persistence.routing_models import RoutingOffer, WorkItem
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import Official
+from contact_center.core.uow import UnitOfWork
 from routing import bus
+from routing.models import RoutingOffer, WorkItem
 
 LIVE_CHANNELS = ("voice", "chat", "app")
 _offers = cast(Table, RoutingOffer.__table__)

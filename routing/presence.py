@@ -13,9 +13,9 @@ from typing import Any, cast
 
 from sqlalchemy import String, Table, and_, bindparam, case, func, update
 
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Official
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import Official
+from contact_center.core.officials import Presence
+from contact_center.core.uow import UnitOfWork
 from routing import bus
 
 _officials = cast(Table, Official.__table__)
@@ -32,6 +32,7 @@ class PresenceRow:
     away_reason: str | None
     wrap_up_until: datetime | None
     idle_since: datetime
+    notified: bool = False  # the statement sent the notice to the other processes (PostgreSQL)
 
 
 async def change(
@@ -55,7 +56,8 @@ async def change(
     if row is None:
         return None
     idle_since = row.idle_since or row.presence_since or row.created_at
-    return PresenceRow(row.presence, row.away_reason, row.wrap_up_until, idle_since)
+    notified = notice is not None and db.dialect.name == "postgresql"
+    return PresenceRow(row.presence, row.away_reason, row.wrap_up_until, idle_since, notified)
 
 
 def _values() -> dict[str, Any]:

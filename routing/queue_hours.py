@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from contact_center.domain.calendar import BusinessCalendar
-from contact_center.domain.errors import Conflict
-from contact_center.persistence.models import Queue
-from contact_center.services.ticket_clock import load_clock
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import Queue
+from contact_center.core.errors import Conflict
+from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd.domain.calendar import BusinessCalendar
+from contact_center.pqrd.services.clock import load_clock
 from routing.hours import Opening, WeeklyHours, opening, spanish_opening
 
 

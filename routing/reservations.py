@@ -24,12 +24,12 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, func, insert, literal, select, update
 
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Official
-from contact_center.persistence.routing_models import RoutingOffer, WorkItem
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import Official
+from contact_center.core.officials import Presence
+from contact_center.core.uow import UnitOfWork
 from routing import bus, notices
 from routing.core import MISSED_OFFER_REASON
+from routing.models import RoutingOffer, WorkItem
 from routing.persistence import SNAPSHOT_COLUMNS, OfficialFacts, Setup, official_facts
 
 

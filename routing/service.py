@@ -14,12 +14,12 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from contact_center.domain.errors import Conflict, InvalidInput, NotFound
-from contact_center.domain.officials import Presence
-from contact_center.persistence.routing_models import RoutingOffer, WorkItem
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.errors import Conflict, InvalidInput, NotFound
+from contact_center.core.officials import Presence
+from contact_center.core.uow import UnitOfWork
 from routing import bus, notices, outcomes, positions, queue_hours, reservations, stats
 from routing import presence as presence_rows
+from routing.models import RoutingOffer, WorkItem
 from routing.persistence import LIVE, Setup, load_setup
 from routing.priority import effective_priority
 from routing.stats import QueueStats
@@ -185,7 +185,7 @@ class RouterService:
         hint = bus.PresenceHint(
             official_id, row.presence, row.away_reason, row.wrap_up_until, row.idle_since, freed=freed
         )
-        if notice is not None and (await uow.connection()).dialect.name == "postgresql":
+        if row.notified:  # the statement itself told the other processes
             bus.tell_this_process(uow, officials=[official_id], origin=self.origin, hints=[hint])
         else:
             await bus.announce(uow, items=requeued, officials=[official_id], origin=self.origin, hints=[hint])

@@ -16,12 +16,12 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from contact_center.domain.legal_clock import LegalClock
-from contact_center.domain.tickets import TicketStatus
-from contact_center.persistence.models import Dependencia, Queue, Ticket
-from contact_center.persistence.routing_models import WorkItem
-from contact_center.services.tickets import Actor, clock_facts, load_clock, ticket_clock
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import Dependencia, Queue, Ticket
+from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd.domain.legal_clock import LegalClock
+from contact_center.pqrd.domain.tickets import TicketStatus
+from contact_center.pqrd.services.tickets import Actor, clock_facts, load_clock, ticket_clock
+from routing.models import WorkItem
 from routing.persistence import LIVE, Setup
 from routing.priority import Art20Flag, effective_priority
 
@@ -141,7 +141,7 @@ async def _reprioritise(uow: UnitOfWork, setup: Setup, now: datetime, clock: Leg
 
 async def assign_ticket(uow: UnitOfWork, ticket_id: int, official_id: int) -> None:
     """An accepted PQRD offer makes the official the ticket's assignee (a ticket event)."""
-    from contact_center.services import ticket_actions
+    from contact_center.pqrd.services import actions as ticket_actions
 
     ticket = await uow.session.get(Ticket, ticket_id, with_for_update=True)
     if ticket is None or ticket.assignee_id == official_id or ticket.status in DONE:

@@ -17,9 +17,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from contact_center.app import create_app
-from contact_center.config import Settings, load_settings
-from contact_center.domain.clock import FakeClock
-from contact_center.persistence import migrate
+from contact_center.core.clock import FakeClock
+from contact_center.core.config import Settings, load_settings
+from contact_center.core.db import migrate
 from tests.support import services
 
 TEST_SECRET = "test-secret-key-not-for-production"
@@ -125,8 +125,8 @@ async def seeded(
     client: TestClient[web.Request, web.Application],
 ) -> TestClient[web.Request, web.Application]:
     """A client whose database holds the demo city (seed-demo)."""
-    from contact_center.services.seed import seed_demo
-    from contact_center.web.keys import UOW
+    from contact_center.core.http.keys import UOW
+    from contact_center.seed import seed_demo
 
     async with client.app[UOW]() as uow:
         await seed_demo(uow)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from channels.asterisk.agi_session import AgiSession
 from channels.asterisk.errors import CallHungUp
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.uow import UnitOfWorkFactory
 from ivr.flow import (
     Action,
     AgentReady,

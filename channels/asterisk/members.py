@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from channels.asterisk.ivr_runner import official_interface
-from contact_center.persistence.models import Official, Queue
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.db.models import Official, Queue
+from contact_center.core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 INTERFACE_PREFIX = "PJSIP/official-"

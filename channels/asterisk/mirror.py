@@ -40,12 +40,12 @@ from channels.asterisk.events import (
 )
 from channels.asterisk.router_mirror import Move, concerns_router, tell_router
 from channels.asterisk.snapshots import ChannelSnapshot
-from contact_center.domain.calendar import bogota_date
-from contact_center.persistence.models import CallEvent as CallEventRow
-from contact_center.persistence.models import Conversation
-from contact_center.persistence.voice_models import VoiceCallback, VoiceQueueStats
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.core.db.models import CallEvent as CallEventRow
+from contact_center.core.db.models import Conversation
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.pqrd.domain.calendar import bogota_date
 from ivr.callback_retry import CallbackOutcomes
+from ivr.models import VoiceCallback, VoiceQueueStats
 from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from channels.asterisk.events import (
     ChannelEvent,
     ChannelHungUp,
 )
-from contact_center.persistence.models import Conversation
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import Conversation
+from contact_center.core.uow import UnitOfWork
 from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)

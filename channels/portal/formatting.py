@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from contact_center.domain.spanish_dates import date_time, long_date
+from contact_center.core.spanish_dates import date_time, long_date
 
 
 def iso(value: date) -> str:

@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from contact_center.domain.errors import DomainError
-from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType, PriorityFlag
-from contact_center.services import attachments
-from contact_center.services.citizens import CitizenDetails, document_value, normalize_email, normalize_phone
-from contact_center.services.intake import MAX_DESCRIPTION, MAX_SUBJECT, Filing
-from contact_center.web.multipart import FormData
+from contact_center.citizens.services.identities import (
+    CitizenDetails,
+    document_value,
+    normalize_email,
+    normalize_phone,
+)
+from contact_center.core.errors import DomainError
+from contact_center.core.http.multipart import FormData
+from contact_center.pqrd.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType, PriorityFlag
+from contact_center.pqrd.services import attachments
+from contact_center.pqrd.services.intake import MAX_DESCRIPTION, MAX_SUBJECT, Filing
 
 DOCUMENT_TYPES = [
     ("CC", "Cédula de ciudadanía"),

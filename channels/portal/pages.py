@@ -20,17 +20,18 @@ from channels.portal import csrf, forms, submission
 from channels.portal.formatting import FILTERS
 from channels.portal.status import lookup
 from channels.portal.submission import Receipt
-from contact_center.domain.errors import DomainError
-from contact_center.domain.privacy import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
-from contact_center.persistence.models import Dependencia
-from contact_center.services import intake
-from contact_center.services.attachments import MAX_FILE_BYTES, MAX_FILES
-from contact_center.services.uow import UnitOfWork
-from contact_center.web import idempotency
-from contact_center.web.client_address import client_address
-from contact_center.web.keys import JOBS, SETTINGS, UOW
-from contact_center.web.multipart import read_form
-from contact_center.web.pqrd_support import attachment_store, limiter
+from contact_center.citizens.domain import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
+from contact_center.core.db.models import Dependencia
+from contact_center.core.errors import DomainError
+from contact_center.core.http import idempotency
+from contact_center.core.http.client_address import client_address
+from contact_center.core.http.keys import JOBS, SETTINGS, UOW
+from contact_center.core.http.multipart import read_form
+from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd.http.support import attachment_store, limiter
+from contact_center.pqrd.services import intake
+from contact_center.pqrd.services.attachments import MAX_FILE_BYTES, MAX_FILES
+from contact_center.pqrd.services.numbering import LateNumbering
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -138,16 +139,27 @@ async def file_from_portal(
     settings = request.app[SETTINGS]
     store = attachment_store(request.app)
     done: list[intake.Intake] = []
+    numbering = LateNumbering()
 
     async def effect(uow: UnitOfWork) -> tuple[int, Any]:
         result = await intake.file_pqrd(
-            uow, filing, secret=settings.signing_key(), store=store, base_url=settings.base_url
+            uow,
+            filing,
+            secret=settings.signing_key(),
+            store=store,
+            base_url=settings.base_url,
+            number_at_end=True,
         )
         done.append(result)
-        return 200, Receipt.of(result, filing.subject, form.values["correo"]).to_json()
+        email = form.values["correo"]
+        return 200, numbering.hold(
+            result.filed, result.pending, lambda f: Receipt.of(result, f, filing.subject, email).to_json()
+        )
 
     meaning = [form.values, form.priorities, [(u.filename, f.sha256) for u, f in filing.attachments]]
-    outcome = await idempotency.once(request.app[UOW], claim, idempotency.fingerprint(meaning), effect)
+    outcome = await idempotency.once(
+        request.app[UOW], claim, idempotency.fingerprint(meaning), effect, numbering
+    )
     receipt = Receipt.from_json(outcome.json())
     if outcome.replayed:
         log.info("portal_pqrd_resubmitted", extra={"radicado": receipt.radicado})

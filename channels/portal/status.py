@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from contact_center.domain.errors import DomainError, NotFound, TooManyRequests
-from contact_center.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
-from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
-from contact_center.services import tickets
-from contact_center.services.uow import UnitOfWork
-from contact_center.web.ratelimit import FailureLimiter
+from contact_center.core.errors import DomainError, NotFound, TooManyRequests
+from contact_center.core.http.ratelimit import FailureLimiter
+from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
+from contact_center.pqrd.domain.tickets import STATUS_LABELS, TicketStatus
+from contact_center.pqrd.services import tickets
 
 NOT_FOUND_MESSAGE = "No encontramos un radicado con ese número y código de acceso. Revise los dos datos."
 

@@ -1,7 +1,7 @@
 """Filing the portal form at most once: a hidden submission id per rendered form.
 
 A browser resubmit (reload of the POST, the back button, a double click) sends the same id again; it
-keys the shared idempotency records (`contact_center.web.idempotency.once`), so the repetition gets
+keys the shared idempotency records (`contact_center.core.http.idempotency.once`), so the repetition gets
 the receipt of the first filing and files nothing. The scope is tied to the browser's CSRF cookie:
 somebody who learns an id from another browser cannot replay that receipt (with its access code).
 """
@@ -17,8 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from channels.portal import csrf
-from contact_center.services.intake import Intake
-from contact_center.web.idempotency import Claim
+from contact_center.core.http.idempotency import Claim
+from contact_center.pqrd.services.intake import Intake
+from contact_center.pqrd.services.tickets import FiledTicket
 
 FIELD = "envio"
 _SCOPE = "portal /portal/pqrd"
@@ -49,8 +50,8 @@ class Receipt:
     emailed_to: str | None
 
     @classmethod
-    def of(cls, done: Intake, subject: str, email: str) -> Receipt:
-        filed = done.filed
+    def of(cls, done: Intake, filed: FiledTicket, subject: str, email: str) -> Receipt:
+        """`filed`: the filing's acknowledgement (with the radicado once it is numbered)."""
         emailed = email if done.outbound_id is not None else None
         return cls(filed.radicado, filed.access_code, filed.filed_at, filed.due_date, subject, emailed)
 

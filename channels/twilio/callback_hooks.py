@@ -31,15 +31,16 @@ from aiohttp import web
 from sqlalchemy import select
 
 from channels.twilio.events import record_call_event
-from channels.twilio.webhooks import ENDED, RENDERER, Form, _xml, twilio_hook
-from contact_center.persistence.models import CallEvent, Conversation
-from contact_center.persistence.routing_models import WorkItem
-from contact_center.persistence.voice_models import VoiceCallback
-from contact_center.services.uow import UnitOfWork
+from channels.twilio.hooks import ENDED, RENDERER, Form, Hooks, xml_response
+from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.uow import UnitOfWork
 from ivr.line import VoiceLine
+from ivr.models import VoiceCallback
 from routing.missed_calls import mark_missed
+from routing.models import WorkItem
 
 log = logging.getLogger(__name__)
+twilio_hook = Hooks()
 DIAL_KEY = "callback-dial"  # call_events.dedup_key prefix of the official's dial results
 GREETING = (
     "Le devolvemos la llamada de la Línea 195 de la Alcaldía de Pasto. Le comunicamos con un funcionario."
@@ -67,14 +68,14 @@ async def callback_connect(
         log.warning(
             "twilio_callback_stale", extra={"call_sid": form.get("CallSid"), "conversation": conversation}
         )
-        return _xml(request.app[RENDERER].say_and_hang_up(STALE))
+        return xml_response(request.app[RENDERER].say_and_hang_up(STALE))
     call = await uow.session.get(Conversation, callback.conversation_id, with_for_update=True)
     assert call is not None
     if form.get("AnsweredBy", "") in MACHINE:  # voicemail or fax: nobody to speak to
         await record_call_event(
             uow, call.id, "callback_machine", f"callback-machine:{callback.provider_ref}", form
         )
-        return _xml(request.app[RENDERER].render((), 0, finished=True))
+        return xml_response(request.app[RENDERER].render((), 0, finished=True))
     call.state, call.official_id, call.ended_at = "active", callback.official_id, None
     call.answered_at = call.answered_at or uow.clock.now()
     await record_call_event(
@@ -82,7 +83,7 @@ async def callback_connect(
     )
     renderer = request.app[RENDERER]
     action = renderer.url("callback-dial-result", conversation=call.id)
-    return _xml(renderer.connect_official(callback.official_id, GREETING, action=action))
+    return xml_response(renderer.connect_official(callback.official_id, GREETING, action=action))
 
 
 @twilio_hook("callback-dial-result")
@@ -94,15 +95,15 @@ async def callback_dial_result(
     renderer = request.app[RENDERER]
     callback = await _callback(uow, form.get("CallSid", ""), request.query.get("conversation", ""))
     if callback is None:
-        return _xml(renderer.render((), 0, finished=True))
+        return xml_response(renderer.render((), 0, finished=True))
     outcome = form.get("DialCallStatus", "")
     key = f"{DIAL_KEY}:{callback.provider_ref}:{outcome}"
     new = await record_call_event(uow, callback.conversation_id, f"callback_dial_{outcome}", key, form)
     if outcome in MISSED_DIAL and callback.status == "dialing":
         if new and callback.official_id is not None:
             await _official_missed(uow, line, callback.conversation_id, callback.official_id)
-        return _xml(renderer.say_and_hang_up(OFFICIAL_MISSED))
-    return _xml(renderer.render((), 0, finished=True))
+        return xml_response(renderer.say_and_hang_up(OFFICIAL_MISSED))
+    return xml_response(renderer.render((), 0, finished=True))
 
 
 @twilio_hook("callback-status")

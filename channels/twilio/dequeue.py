@@ -18,13 +18,13 @@ import logging
 
 from aiohttp import web
 
-from channels.twilio.webhooks import RENDERER
-from contact_center.persistence.models import Conversation
-from contact_center.web.keys import UOW
+from channels.twilio.hooks import RENDERER
+from channels.twilio.install import twilio_voice
+from contact_center.core.db.models import Conversation
+from contact_center.core.http.keys import UOW
 from ivr.control import CallControlFailed
 from ivr.line import VOICE_LINE
 from ivr.providers import provider_of
-from ivr.twilio_install import twilio_voice
 
 log = logging.getLogger(__name__)
 _RUNNING: set[asyncio.Task[bool]] = set()  # referenced until done (the loop keeps weak references)

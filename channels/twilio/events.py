@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from contact_center.persistence.models import CallEvent
-from contact_center.services.uow import UnitOfWork
+from contact_center.core.db.models import CallEvent
+from contact_center.core.uow import UnitOfWork
 
 # Only what the history of a call needs; the caller's number is already on the conversation.
 _KEPT = ("CallStatus", "CallDuration", "QueueResult", "QueueTime", "DialCallStatus", "DialCallDuration",

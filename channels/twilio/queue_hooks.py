@@ -20,14 +20,15 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from channels.twilio.events import record_call_event
-from channels.twilio.webhooks import RENDERER, Form, _call_sid, _xml, twilio_hook, twiml
-from contact_center.persistence.models import CallEvent, Conversation
-from contact_center.services.uow import UnitOfWork
+from channels.twilio.hooks import RENDERER, Form, Hooks, call_sid_of, twiml, xml_response
+from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.uow import UnitOfWork
 from ivr.flow import AgentReady, UnexpectedEvent
 from ivr.line import VoiceLine
 from ivr.missed_dial import queue_of
 
 log = logging.getLogger(__name__)
+twilio_hook = Hooks()
 CONNECTING = "Le comunicamos con un funcionario."
 QUEUE_FULL = (
     "En este momento todas nuestras líneas están ocupadas. Por favor llame más tarde. "
@@ -42,7 +43,7 @@ QUEUE_FULL_CODE = "cola_llena"
 
 @twilio_hook("queue-result")
 async def queue_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
-    call = await line.host.require(uow, _call_sid(form))
+    call = await line.host.require(uow, call_sid_of(form))
     result = form.get("QueueResult", "")
     step = ((call.flow_state or {}).get("state") or {}).get("step", 0)
     # Errors are counted (each one is an attempt); other results are kept once per turn.
@@ -57,16 +58,16 @@ async def queue_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, f
                 return await _connect(request, uow, line, call, official)
             return twiml(request, await line.host.current(uow, call.external_id))
         case "redirected" | "bridging-in-process":
-            return _xml(renderer.render((), 0, finished=False))  # an empty document, never run
+            return xml_response(renderer.render((), 0, finished=False))  # an empty document, never run
         case "bridged":
-            return _xml(renderer.render((), 0, finished=True))
+            return xml_response(renderer.render((), 0, finished=True))
         case "hangup":
             await line.host.hung_up(uow, call)
-            return _xml(renderer.render((), 0, finished=False))
+            return xml_response(renderer.render((), 0, finished=False))
         case "queue-full":
             await line.host.hung_up(uow, call)
             call.wrap_up_code = call.wrap_up_code or QUEUE_FULL_CODE
-            return _xml(renderer.say_and_hang_up(QUEUE_FULL))
+            return xml_response(renderer.say_and_hang_up(QUEUE_FULL))
         case "error" | "system-error":
             return await _enqueue_failed(request, uow, line, call)
     log.warning("twilio_queue_result_unknown", extra={"call_sid": call.external_id, "result": result})
@@ -76,15 +77,15 @@ async def queue_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, f
 @twilio_hook("queue-connect")
 async def queue_connect(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
     """A queued call the REST API redirected here as soon as an official accepted it."""
-    call = await line.host.require(uow, _call_sid(form))
+    call = await line.host.require(uow, call_sid_of(form))
     official = await line.queue.assigned_official(uow, call.id) if line.queue is not None else None
     if call.ended_at is not None:
-        return _xml(request.app[RENDERER].render((), 0, finished=True))
+        return xml_response(request.app[RENDERER].render((), 0, finished=True))
     if official is None:  # the acceptance was undone meanwhile: back to wait (the router kept the place)
         queue = await queue_of(uow, call.id)
         if queue is None:
             return twiml(request, await line.host.current(uow, call.external_id))
-        return _xml(request.app[RENDERER].enqueue_only(queue))
+        return xml_response(request.app[RENDERER].enqueue_only(queue))
     return await _connect(request, uow, line, call, official)
 
 
@@ -100,7 +101,7 @@ async def _connect(
             return twiml(request, await line.host.current(uow, call.external_id))
         call.state, call.official_id = "active", official
         call.answered_at = call.answered_at or uow.clock.now()
-        return _xml(request.app[RENDERER].connect_official(official, CONNECTING))
+        return xml_response(request.app[RENDERER].connect_official(official, CONNECTING))
 
 
 async def _enqueue_failed(
@@ -111,9 +112,9 @@ async def _enqueue_failed(
     renderer = request.app[RENDERER]
     log.warning("twilio_enqueue_failed", extra={"call_sid": call.external_id, "failures": failures})
     if queue is not None and failures < MAX_ENQUEUE_ERRORS:
-        return _xml(renderer.enqueue_only(queue, RETRYING))
+        return xml_response(renderer.enqueue_only(queue, RETRYING))
     await line.host.hung_up(uow, call)
-    return _xml(renderer.say_and_hang_up(FAILED))
+    return xml_response(renderer.say_and_hang_up(FAILED))
 
 
 async def _failures(uow: UnitOfWork, conversation_id: int) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from aiohttp import web
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from contact_center.domain.errors import Forbidden
+from contact_center.core.errors import Forbidden
 
 log = logging.getLogger(__name__)
 HEADER = "X-Twilio-Signature"

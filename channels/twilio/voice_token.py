@@ -15,12 +15,12 @@ from twilio.jwt.access_token import AccessToken  # type: ignore[import-untyped]
 from twilio.jwt.access_token.grants import VoiceGrant  # type: ignore[import-untyped]
 
 from channels.twilio.twiml import client_identity
-from contact_center.config import Settings
-from contact_center.domain.errors import DomainError
-from contact_center.domain.officials import Role
-from contact_center.services.auth import Principal
-from contact_center.web.api import ApiRoutes
-from contact_center.web.keys import SETTINGS
+from contact_center.core.auth import Principal
+from contact_center.core.config import Settings
+from contact_center.core.errors import DomainError
+from contact_center.core.http.api import ApiRoutes
+from contact_center.core.http.keys import SETTINGS
+from contact_center.core.officials import Role
 
 TOKEN_TTL_SECONDS = 3600  # the SDK warns before expiry (`tokenWillExpire`); the console fetches anew
 routes = ApiRoutes()

@@ -24,17 +24,27 @@ answer 204 and change nothing: a 5xx would only make Twilio retry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from channels.twilio import callback_hooks, queue_hooks
 from channels.twilio.events import record_call_event
+from channels.twilio.hooks import (
+    ENDED,
+    RENDERER,
+    SIGNATURE,
+    Form,
+    Hooks,
+    call_sid_of,
+    twiml,
+    xml_response,
+)
 from channels.twilio.signature import SignatureCheck
 from channels.twilio.twiml import TwimlRenderer
-from contact_center.domain.errors import InvalidInput
-from contact_center.persistence.models import Conversation
-from contact_center.services.uow import UnitOfWork
-from contact_center.web.keys import SETTINGS, UOW
+from contact_center.core.db.models import Conversation
+from contact_center.core.errors import InvalidInput
+from contact_center.core.http.keys import SETTINGS
+from contact_center.core.uow import UnitOfWork
 from ivr.flow import (
     Digits,
     Event,
@@ -44,21 +54,15 @@ from ivr.flow import (
     UnexpectedEvent,
 )
 from ivr.flow.host_nodes import RECORDING
-from ivr.host import CallTurn
-from ivr.line import VOICE_LINE, VoiceLine
+from ivr.line import VoiceLine
 from ivr.missed_dial import back_in_queue
 from ivr.waiting import announcement_due
 
 log = logging.getLogger(__name__)
-Form = dict[str, str]
-Hook = Callable[[web.Request, UnitOfWork, VoiceLine, Form], Awaitable[web.Response]]
-ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 MISSED_DIAL = frozenset({"no-answer", "busy", "failed"})  # DialCallStatus: the official never spoke
 DEFAULT_ETA_SECONDS = 60
 
-SIGNATURE = web.AppKey("twilio_signature", SignatureCheck)
-RENDERER = web.AppKey("twilio_renderer", TwimlRenderer)
-routes = web.RouteTableDef()
+twilio_hook = Hooks()
 
 
 def install(app: web.Application) -> None:
@@ -66,36 +70,9 @@ def install(app: web.Application) -> None:
     settings = app[SETTINGS]
     app[SIGNATURE] = SignatureCheck(settings.twilio_auth_token, settings.base_url)
     app[RENDERER] = TwimlRenderer(settings.base_url)
-    from channels.twilio import callback_hooks, queue_hooks  # noqa: F401  (register their hooks)
-
-    app.router.add_routes(routes)
-
-
-def twilio_hook(path: str) -> Callable[[Hook], Hook]:
-    """Register a POST webhook: signature first, then one unit of work committed before answering."""
-
-    def register(hook: Hook) -> Hook:
-        async def handler(request: web.Request) -> web.Response:
-            form = {key: str(value) for key, value in (await request.post()).items()}
-            request.app[SIGNATURE].verify(request, form)
-            async with request.app[UOW]() as uow:
-                response = await hook(request, uow, request.app[VOICE_LINE], form)
-                await uow.commit()
-            return response
-
-        routes.post(f"/channels/twilio/{path}")(handler)
-        return hook
-
-    return register
-
-
-def twiml(request: web.Request, turn: CallTurn, *, in_queue: bool = False) -> web.Response:
-    xml = request.app[RENDERER].render(turn.actions, turn.step, finished=turn.finished, in_queue=in_queue)
-    return _xml(xml)
-
-
-def _xml(xml: str) -> web.Response:
-    return web.Response(text=xml, content_type="application/xml")
+    app.router.add_routes(twilio_hook.routes)
+    app.router.add_routes(callback_hooks.twilio_hook.routes)
+    app.router.add_routes(queue_hooks.twilio_hook.routes)
 
 
 def _step(request: web.Request) -> int:
@@ -103,13 +80,6 @@ def _step(request: web.Request) -> int:
     if not raw.isdigit():
         raise InvalidInput("Falta el paso de la llamada (step) o no es un número.", code="invalid_step")
     return int(raw)
-
-
-def _call_sid(form: Form) -> str:
-    sid = form.get("CallSid", "")
-    if not sid:
-        raise InvalidInput("Falta CallSid.", code="missing_call_sid")
-    return sid
 
 
 async def _send(
@@ -122,7 +92,7 @@ async def _send(
     *,
     in_queue: bool = False,
 ) -> web.Response:
-    sid = _call_sid(form)
+    sid = call_sid_of(form)
     try:
         turn = await line.host.send(uow, sid, event, step=step)
     except UnexpectedEvent as exc:
@@ -138,7 +108,7 @@ async def voice(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Fo
     caller = form.get("From") or None
     if caller in {"anonymous", "Anonymous", "+266696687"}:  # withheld caller id
         caller = None
-    turn = await line.host.start(uow, _call_sid(form), caller, provider="twilio")
+    turn = await line.host.start(uow, call_sid_of(form), caller, provider="twilio")
     return twiml(request, turn)
 
 
@@ -163,12 +133,12 @@ async def record(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: F
 
 @twilio_hook("queue-wait")
 async def queue_wait(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
-    call = await line.host.require(uow, _call_sid(form))
+    call = await line.host.require(uow, call_sid_of(form))
     if line.queue is not None and await line.queue.assigned_official(uow, call.id) is not None:
-        return _xml(request.app[RENDERER].leave())
+        return xml_response(request.app[RENDERER].leave())
     waited = form.get("QueueTime", "")
     if not announcement_due(line.host, call, int(waited) if waited.isdigit() else None):
-        return _xml(request.app[RENDERER].hold())  # hold music until the next announcement is due
+        return xml_response(request.app[RENDERER].hold())  # hold music until the next announcement is due
     spot = await line.queue.position(uow, call.id) if line.queue is not None else None
     update = QueueUpdate(
         position=spot.position if spot else _int(form.get("QueuePosition"), 1),
@@ -178,7 +148,7 @@ async def queue_wait(request: web.Request, uow: UnitOfWork, line: VoiceLine, for
     try:
         turn = await line.host.send(uow, call.external_id, update, step=None)
     except UnexpectedEvent:
-        return _xml(request.app[RENDERER].hold())
+        return xml_response(request.app[RENDERER].hold())
     return twiml(request, turn, in_queue=True)
 
 
@@ -234,7 +204,7 @@ async def _end_if_hung_up(uow: UnitOfWork, line: VoiceLine, form: Form) -> None:
 
 @twilio_hook("dial-result")
 async def dial_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, form: Form) -> web.Response:
-    call = await line.host.require(uow, _call_sid(form))
+    call = await line.host.require(uow, call_sid_of(form))
     outcome = form.get("DialCallStatus", "")
     # One event per dial attempt (its DialCallSid): a call may be dialled to several officials.
     key = f"dial:{form.get('DialCallSid', '')}:{outcome}"
@@ -243,7 +213,7 @@ async def dial_result(request: web.Request, uow: UnitOfWork, line: VoiceLine, fo
     if outcome in MISSED_DIAL and call.ended_at is None:
         # The official did not pick up: the caller waits again at their place (ivr.missed_dial).
         return twiml(request, await back_in_queue(uow, line.host, line.queue, call))
-    return _xml(request.app[RENDERER].render((), 0, finished=True))
+    return xml_response(request.app[RENDERER].render((), 0, finished=True))
 
 
 def recording_pending(call: Conversation) -> bool:

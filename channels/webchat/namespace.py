@@ -14,17 +14,17 @@ from typing import Any
 
 from pydantic import Field
 
-from channels.webchat.handlers import Empty, EventModel, ValidatingNamespace, event
-from contact_center.domain.errors import Conflict
-from contact_center.domain.events import AGENTS, conversation_room, official_room
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
-from contact_center.persistence.models import Conversation, Official, Ticket
-from contact_center.services import chat
-from contact_center.services.chat_batch import MessageBatcher
-from contact_center.services.intake import Intake
-from contact_center.services.tickets import Actor
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.chat.services import conversations as chat
+from contact_center.chat.services.batch import MessageBatcher
+from contact_center.citizens.domain import PRIVACY_NOTICE_VERSION
+from contact_center.core.db.models import Conversation, Official, Ticket
+from contact_center.core.errors import Conflict
+from contact_center.core.events import AGENTS, conversation_room, official_room
+from contact_center.core.http.socket_handlers import Empty, EventModel, ValidatingNamespace, event
+from contact_center.core.uow import UnitOfWorkFactory
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.services.intake import Intake
+from contact_center.pqrd.services.tickets import Actor
 
 log = logging.getLogger(__name__)
 ClientId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")

@@ -1,13 +1,14 @@
-"""Wiring shared by both runners: the mailer a job context carries, which outbound channels are
-configured, and the retry policy of outbound messages."""
+"""Wiring shared by both runners: the mailer and the SMS adapter a job context carries, and the
+start-up warning about outbound channels that cannot send."""
 
 from __future__ import annotations
 
 import logging
 
-from contact_center.config import Settings
-from contact_center.jobs.port import Mailer
-from contact_center.services.outbound_retry import RetryPolicy
+from channels.twilio.sms import build_sms
+from contact_center.core.config import Settings
+from contact_center.core.jobs.port import Mailer, SmsSender
+from contact_center.outbound.services.delivery import configured_channels
 
 log = logging.getLogger(__name__)
 
@@ -16,23 +17,14 @@ def build_mailer(settings: Settings) -> Mailer | None:
     """The SMTP mailer when SMTP_HOST is set, else None (messages wait as `waiting`)."""
     if not settings.smtp_host:
         return None
-    from contact_center.services.mail import SmtpMailer
+    from contact_center.outbound.services.mail import SmtpMailer
 
     return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
 
 
-def configured_channels(settings: Settings) -> frozenset[str]:
-    """The outbound channels this process can send on: e-mail with SMTP_HOST, SMS with Twilio."""
-    channels = {"email"} if settings.smtp_host else set()
-    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number:
-        channels.add("sms")
-    return frozenset(channels)
-
-
-def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(
-        base_seconds=settings.outbound_retry_base_seconds, max_hours=settings.outbound_retry_max_hours
-    )
+def build_sms_sender(settings: Settings) -> SmsSender | None:
+    """The Twilio SMS adapter when the account is configured, else None (messages wait)."""
+    return build_sms(settings)
 
 
 def warn_unconfigured_channels(settings: Settings) -> None:

@@ -13,21 +13,21 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from contact_center.jobs.context import build_mailer, warn_unconfigured_channels
-from contact_center.jobs.inline import InlineJobs
-from contact_center.jobs.port import JobContext, Jobs
-from contact_center.web.keys import CLOCK, JOBS, NOTIFIER, SETTINGS, UOW
+from contact_center.core.http.keys import CLOCK, JOBS, NOTIFIER, SETTINGS, UOW
+from contact_center.core.jobs.inline import InlineJobs
+from contact_center.core.jobs.port import JobContext, Jobs
+from contact_center.jobs.context import build_mailer, build_sms_sender, warn_unconfigured_channels
 
 log = logging.getLogger(__name__)
 
-SWEEP_JOB = "contact_center.services.escalation:sweep_job"
+SWEEP_JOB = "contact_center.pqrd.services.escalation:sweep_job"
 
 
 def install_jobs(app: web.Application) -> None:
     """Set the `JOBS` app key; on the embedded default, start the runner and the sweep with the app."""
     settings = app[SETTINGS]
     if settings.uses_rq:
-        from contact_center.jobs.rq_jobs import RqJobs
+        from contact_center.core.jobs.rq_jobs import RqJobs
 
         app[JOBS] = RqJobs(settings)
         return
@@ -42,6 +42,7 @@ def install_jobs(app: web.Application) -> None:
             jobs=inline,
             clock=app[CLOCK],
             mailer=build_mailer(settings),
+            sms=build_sms_sender(settings),
         )
         inline.start(context)
         warn_unconfigured_channels(settings)  # this process sends: say once what it cannot send

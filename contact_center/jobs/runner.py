@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from contact_center.config import Settings, load_settings
-from contact_center.domain.clock import SystemClock
-from contact_center.jobs.port import JobArg, JobContext, resolve
+from contact_center.core.clock import SystemClock
+from contact_center.core.config import Settings, load_settings
+from contact_center.core.jobs.port import JobArg, JobContext, resolve
 
 
 @dataclass
@@ -45,11 +45,11 @@ def build_worker_context(settings: Settings) -> JobContext:
     """The context of a worker process: it needs REDIS_URL (RQ) and reads the same settings as serve."""
     import socketio
 
-    from contact_center.jobs.context import build_mailer
-    from contact_center.jobs.rq_jobs import RqJobs
-    from contact_center.persistence.db import create_engine, session_factory
-    from contact_center.services.notifier import SocketIONotifier
-    from contact_center.services.uow import UnitOfWorkFactory
+    from contact_center.core.db.engine import create_engine, session_factory
+    from contact_center.core.jobs.rq_jobs import RqJobs
+    from contact_center.core.notifier import SocketIONotifier
+    from contact_center.core.uow import UnitOfWorkFactory
+    from contact_center.jobs.context import build_mailer, build_sms_sender
 
     assert settings.redis_url is not None, "a worker runs RQ jobs, so REDIS_URL is set"
     clock = SystemClock()
@@ -66,4 +66,5 @@ def build_worker_context(settings: Settings) -> JobContext:
         jobs=RqJobs(settings),
         clock=clock,
         mailer=build_mailer(settings),
+        sms=build_sms_sender(settings),
     )

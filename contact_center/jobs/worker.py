@@ -16,10 +16,10 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
-from contact_center.config import Settings
+from contact_center.core.config import Settings
+from contact_center.core.jobs.rq_jobs import QUEUE_NAMES, RqJobs, queue_name
 from contact_center.jobs.context import warn_unconfigured_channels
 from contact_center.jobs.install import SWEEP_JOB
-from contact_center.jobs.rq_jobs import QUEUE_NAMES, RqJobs, queue_name
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contact_center.domain.errors import Conflict
+from contact_center.core.errors import Conflict
 
 
 @dataclass(frozen=True)

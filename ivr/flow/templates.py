@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from string import Formatter
 
-from contact_center.domain.spanish_dates import day_month_year
+from contact_center.core.spanish_dates import day_month_year
 
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

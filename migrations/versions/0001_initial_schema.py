@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import contact_center.persistence.base
+import contact_center.core.db.base
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.Column("merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_records")),
@@ -84,7 +84,7 @@ def upgrade() -> None:
         sa.Column("verified", sa.Boolean(), nullable=False),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.ForeignKeyConstraint(
@@ -105,7 +105,7 @@ def upgrade() -> None:
         sa.Column("citizen_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("notice_version", sa.String(length=40), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
-        sa.Column("given_at", contact_center.persistence.base.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("given_at", contact_center.core.db.base.AwareDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["citizen_id"],
             ["citizens.id"],
@@ -130,22 +130,22 @@ def upgrade() -> None:
         sa.Column("away_reason", sa.String(length=100), nullable=True),
         sa.Column(
             "presence_since",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column(
             "wrap_up_until",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column(
             "idle_since",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.ForeignKeyConstraint(
@@ -182,17 +182,17 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.Column(
             "expires_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.Column(
             "revoked_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=True,
         ),
         sa.ForeignKeyConstraint(
@@ -213,7 +213,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=300), nullable=False),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.Column("created_by", sa.Integer(), nullable=True),
@@ -287,7 +287,7 @@ def upgrade() -> None:
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("anonymous", sa.Boolean(), nullable=False),
         sa.Column("priority_flags", sa.JSON(), nullable=False),
-        sa.Column("filed_at", contact_center.persistence.base.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("filed_at", contact_center.core.db.base.AwareDateTime(timezone=True), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("term_days", sa.Integer(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
@@ -297,19 +297,19 @@ def upgrade() -> None:
         sa.Column("notify_by_email", sa.Boolean(), nullable=False),
         sa.Column(
             "next_escalation_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column("escalation_step", sa.Integer(), nullable=False),
         sa.Column("public_answer", sa.Text(), nullable=True),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.Column(
             "updated_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.ForeignKeyConstraint(
@@ -346,15 +346,15 @@ def upgrade() -> None:
         sa.Column("wrap_up_code", sa.String(length=60), nullable=True),
         sa.Column(
             "started_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.Column(
             "answered_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=True,
         ),
-        sa.Column("ended_at", contact_center.persistence.base.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", contact_center.core.db.base.AwareDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["citizen_id"], ["citizens.id"], name=op.f("fk_conversations_citizen_id_citizens")
         ),
@@ -378,7 +378,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("at", contact_center.persistence.base.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("at", contact_center.core.db.base.AwareDateTime(timezone=True), nullable=False),
         sa.Column("actor_kind", sa.String(length=20), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=True),
         sa.Column("kind", sa.String(length=40), nullable=False),
@@ -406,7 +406,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.ForeignKeyConstraint(
@@ -429,7 +429,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("dedup_key", sa.String(length=120), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("at", contact_center.persistence.base.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("at", contact_center.core.db.base.AwareDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
@@ -454,7 +454,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=64), nullable=True),
         sa.Column(
             "created_at",
-            contact_center.persistence.base.AwareDateTime(timezone=True),
+            contact_center.core.db.base.AwareDateTime(timezone=True),
             nullable=False,
         ),
         sa.ForeignKeyConstraint(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from contact_center.persistence.base import AwareDateTime
+from contact_center.core.db.base import AwareDateTime
 
 revision: str = "0003"
 down_revision: str | None = "0002"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import contact_center.persistence.base
+import contact_center.core.db.base
 
 revision: str = "0004"
 down_revision: str | None = "0002"
@@ -20,7 +20,7 @@ branch_labels: str | Sequence[str] | None = ("intake",)
 depends_on: str | Sequence[str] | None = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-_AWARE = contact_center.persistence.base.AwareDateTime(timezone=True)
+_AWARE = contact_center.core.db.base.AwareDateTime(timezone=True)
 
 
 def upgrade() -> None:

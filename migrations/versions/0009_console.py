@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import contact_center.persistence.base
+import contact_center.core.db.base
 from agents_ui.canned import DEFAULT_ANSWERS
 
 revision: str = "0009"
@@ -21,7 +21,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = ("console",)
 depends_on: str | Sequence[str] | None = None
 
-_AWARE = contact_center.persistence.base.AwareDateTime(timezone=True)
+_AWARE = contact_center.core.db.base.AwareDateTime(timezone=True)
 
 
 def upgrade() -> None:

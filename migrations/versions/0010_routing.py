@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import contact_center.persistence.base
+import contact_center.core.db.base
 
 revision: str = "0010"
 down_revision: str | None = "0002"
@@ -21,7 +21,7 @@ branch_labels: str | Sequence[str] | None = ("routing",)
 depends_on: str | Sequence[str] | None = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-_AWARE = contact_center.persistence.base.AwareDateTime(timezone=True)
+_AWARE = contact_center.core.db.base.AwareDateTime(timezone=True)
 _LIVE = sa.text("status IN ('waiting', 'offered', 'assigned')")
 _OUTSTANDING = sa.text("status = 'offered'")
 

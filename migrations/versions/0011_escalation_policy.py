@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import contact_center.persistence.base
+import contact_center.core.db.base
 
 revision: str = "0011"
 down_revision: str | None = "0002"
@@ -25,7 +25,7 @@ branch_labels: str | Sequence[str] | None = ("escalation_policy",)
 # outbound_messages comes with the intake branch.
 depends_on: str | Sequence[str] | None = ("0004",)
 
-_AWARE = contact_center.persistence.base.AwareDateTime(timezone=True)
+_AWARE = contact_center.core.db.base.AwareDateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import contact_center.persistence.base
+import contact_center.core.db.base
 
 revision: str = "0013"
 down_revision: str | None = "0002"
@@ -27,7 +27,7 @@ branch_labels: str | Sequence[str] | None = ("outbound_retry",)
 # on 0004): naming 0011 alone keeps a one-step downgrade of this branch from leaving both behind.
 depends_on: str | Sequence[str] | None = ("0011",)
 
-_AWARE = contact_center.persistence.base.AwareDateTime(timezone=True)
+_AWARE = contact_center.core.db.base.AwareDateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import contact_center.persistence.base
+import contact_center.core.db.base
 
 revision: str = "0014"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = ("citizen_merges",)
 depends_on: str | Sequence[str] | None = None
 
-_AWARE = contact_center.persistence.base.AwareDateTime(timezone=True)
+_AWARE = contact_center.core.db.base.AwareDateTime(timezone=True)
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _PG_FUNCTION = """
 CREATE FUNCTION citizen_merges_append_only() RETURNS trigger AS $$

@@ -7,7 +7,7 @@ it belongs to (its key never changes), which is what keeps the enqueue order fai
 
 from __future__ import annotations
 
-from contact_center.domain.errors import Conflict
+from contact_center.core.errors import Conflict
 from routing.core.instants import seconds_to_micros, to_micros
 from routing.core.model import CHANNELS, OfficialSnapshot, Presence
 from routing.core.records import ItemRecord, ItemStatus, OfficialRecord

@@ -13,7 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from contact_center.domain.errors import Conflict, NotFound
+from contact_center.core.errors import Conflict, NotFound
 from routing.core import consistency, drain, offers, stepping
 from routing.core.config import CompiledQueue, RoutingConfig
 from routing.core.instants import from_micros, to_micros

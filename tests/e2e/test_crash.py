@@ -18,7 +18,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from contact_center.persistence import migrate
+from contact_center.core.db import migrate
 from tests.integration.test_pqrd_api import FILING
 from tests.support import services
 from tests.support.server import ServerProcess

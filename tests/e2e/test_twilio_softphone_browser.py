@@ -36,8 +36,8 @@ from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_play
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from contact_center.app import create_app
-from contact_center.config import load_settings
-from contact_center.domain.clock import FakeClock
+from contact_center.core.clock import FakeClock
+from contact_center.core.config import load_settings
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, check_accessibility
 from tests.support.server import ServerProcess, free_port
 

@@ -12,11 +12,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.domain.clock import FakeClock
-from contact_center.persistence.models import CallEvent, Conversation
-from contact_center.persistence.routing_models import WorkItem
-from contact_center.persistence.voice_models import VoiceCallback
-from contact_center.web.keys import UOW
+from contact_center.core.clock import FakeClock
+from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.http.keys import UOW
+from ivr.models import VoiceCallback
+from routing.models import WorkItem
 from tests.conftest import login
 from tests.integration.test_twilio_call_control import AGENT, official
 from tests.support.chat_clients import Peer

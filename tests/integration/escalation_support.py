@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.domain.officials import Role
-from contact_center.persistence.models import Dependencia, Official, Ticket, TicketEvent
-from contact_center.services import ticket_actions
-from contact_center.services.auth import hash_password
-from contact_center.services.tickets import Actor, NewTicket, file_ticket
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.auth import hash_password
+from contact_center.core.db.models import Dependencia, Official, Ticket, TicketEvent
+from contact_center.core.officials import Role
+from contact_center.core.uow import UnitOfWorkFactory
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.services import actions as ticket_actions
+from contact_center.pqrd.services.tickets import Actor, NewTicket, file_ticket
 from tests.conftest import TEST_SECRET
 
 SALUD_SUPERVISOR = "supervisora.salud@demo.pasto.gov.co"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from contact_center.persistence.outbound_models import OutboundMessage
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.uow import UnitOfWorkFactory
+from contact_center.outbound.models import OutboundMessage
 from tests.support.server import free_port
 
 

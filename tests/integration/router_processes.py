@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contact_center.domain.clock import FakeClock
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.persistence.models import Official, OfficialCapacity, OfficialSkill, Queue, QueueSkill
-from contact_center.persistence.routing_models import RoutingOffer, RoutingSettings, WorkItem
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.core.clock import FakeClock
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.db.models import Official, OfficialCapacity, OfficialSkill, Queue, QueueSkill
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 from routing.bus import Change, RoutingNotifier
 from routing.engine import RoutingEngine
+from routing.models import RoutingOffer, RoutingSettings, WorkItem
 from routing.service import RouterService
 
 

@@ -10,14 +10,15 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.domain.events import Event
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Conversation, Official
-from contact_center.services.notifier import Notifier, RecordingNotifier
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
-from contact_center.web.keys import NOTIFIER, ROUTER, ROUTING_ENGINE, UOW
+from contact_center.core.db.models import Conversation, Official
+from contact_center.core.events import Event
+from contact_center.core.http.keys import NOTIFIER, UOW
+from contact_center.core.notifier import Notifier, RecordingNotifier
+from contact_center.core.officials import Presence
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 from routing.bus import Change, RoutingNotifier
 from routing.engine import RoutingEngine
+from routing.keys import ROUTER, ROUTING_ENGINE
 from routing.service import ItemChannel, NewWorkItem, RouterService
 
 

@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.persistence.models import Conversation, Message, Ticket
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Conversation, Message, Ticket
+from contact_center.core.http.keys import UOW
 from tests.conftest import login
 from tests.support import chat_clients
 from tests.support.chat_clients import Peer, citizen

@@ -14,12 +14,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.config import Settings
-from contact_center.persistence.models import Conversation
-from contact_center.persistence.routing_models import WorkItem
-from contact_center.persistence.voice_models import VoiceCallback
-from contact_center.web.keys import UOW
-from ivr.asterisk_install import ASTERISK
+from channels.asterisk.install import ASTERISK
+from contact_center.core.config import Settings
+from contact_center.core.db.models import Conversation
+from contact_center.core.http.keys import UOW
+from ivr.models import VoiceCallback
+from routing.models import WorkItem
 from tests.asterisk_peer import AmiPeer, PeerState, _message
 from tests.conftest import AppFactory
 from tests.integration.agi_caller import Caller, call

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from contact_center.config import Settings
-from contact_center.domain.clock import FakeClock
+from contact_center.core.clock import FakeClock
+from contact_center.core.config import Settings
 from tests.asterisk_peer import REFUSED, AmiPeer, PeerState
 from tests.conftest import AppFactory
 from tests.integration.agi_caller import Caller, call

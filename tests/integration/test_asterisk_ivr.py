@@ -14,9 +14,9 @@ from sqlalchemy import select
 from channels.asterisk.agi import AgiServer
 from channels.asterisk.config import AgiConfig
 from channels.asterisk.ivr_runner import AsteriskIvr
-from contact_center.config import Settings
-from contact_center.persistence.models import Attachment, Conversation, Ticket
-from contact_center.web.keys import UOW
+from contact_center.core.config import Settings
+from contact_center.core.db.models import Attachment, Conversation, Ticket
+from contact_center.core.http.keys import UOW
 from ivr.line import VOICE_LINE
 from tests.conftest import AppFactory
 from tests.integration import twilio_support
@@ -115,7 +115,7 @@ async def test_caller_hanging_up_mid_menu_closes_the_conversation(
 async def test_configured_app_starts_the_agi_server_and_the_ami_mirror(
     backend: str, make_client: AppFactory, make_settings: Callable[..., Settings]
 ) -> None:
-    from ivr.asterisk_install import ASTERISK
+    from channels.asterisk.install import ASTERISK
     from tests.asterisk_peer import AmiPeer
 
     async with AmiPeer() as peer:

@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from channels.asterisk.ami import AmiClient
 from channels.asterisk.config import AmiConfig
 from channels.asterisk.mirror import TOPIC, AmiMirror
-from contact_center.persistence.models import CallEvent, Conversation, Official
-from contact_center.persistence.voice_models import VoiceQueueStats
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import CallEvent, Conversation, Official
+from contact_center.core.http.keys import UOW
+from ivr.models import VoiceQueueStats
 from tests.asterisk_peer import AmiPeer, PeerState
 
 LINKEDID = "1795476467.4"  # the captured call (Local/s@test-00000002;1)

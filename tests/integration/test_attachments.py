@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient
 
-from contact_center.config import Settings
-from contact_center.persistence.models import Attachment, Ticket
+from contact_center.core.config import Settings
+from contact_center.core.db.models import Attachment, Ticket
 from tests.conftest import login
 from tests.integration.test_pqrd_api import FILING, count
 

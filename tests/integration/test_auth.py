@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from contact_center.domain.clock import FakeClock
+from contact_center.core.clock import FakeClock
 from tests.conftest import login
 from tests.support.sockets import connect
 

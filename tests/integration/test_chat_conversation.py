@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.persistence.models import Conversation, DataConsent, Message
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Conversation, DataConsent, Message
+from contact_center.core.http.keys import UOW
 from tests.support import chat_clients
 from tests.support.chat_clients import Peer, citizen
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from contact_center.config import Settings
+from contact_center.core.config import Settings
 from tests.conftest import AppFactory
 
 PORTAL = "https://www.pasto.gov.co"

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.persistence.models import Message
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Message
+from contact_center.core.http.keys import UOW
 from tests.integration.test_agents_console import attended_chat
 from tests.support import chat_clients
 from tests.support.chat_clients import citizen

@@ -9,12 +9,12 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.domain.clock import FakeClock
-from contact_center.persistence.models import Conversation, Official, Ticket
-from contact_center.persistence.outbound_models import OutboundMessage
-from contact_center.services import tickets
-from contact_center.services.tickets import Actor
-from contact_center.web.keys import UOW
+from contact_center.core.clock import FakeClock
+from contact_center.core.db.models import Conversation, Official, Ticket
+from contact_center.core.http.keys import UOW
+from contact_center.outbound.models import OutboundMessage
+from contact_center.pqrd.services import actions, tickets
+from contact_center.pqrd.services.tickets import Actor
 from tests.conftest import login as official_login
 
 Client = TestClient[Any, Any]
@@ -79,9 +79,9 @@ async def ask_for_more_information(client: Client, radicado: str) -> None:
             await uow.session.scalars(select(Official).where(Official.email == "agente1@demo.pasto.gov.co"))
         ).one()
         actor = Actor("official", official.id)
-        await tickets.assign(uow, ticket, official.id, actor)
-        await tickets.start_work(uow, ticket, actor)
-        await tickets.request_completion(uow, ticket, actor, reason="Adjunte una foto del árbol.")
+        await actions.assign(uow, ticket, official.id, actor)
+        await actions.start_work(uow, ticket, actor)
+        await actions.request_completion(uow, ticket, actor, reason="Adjunte una foto del árbol.")
         await uow.commit()
 
 

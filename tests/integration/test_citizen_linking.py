@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.persistence.models import CitizenIdentity
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import CitizenIdentity
+from contact_center.core.http.keys import UOW
 from tests.integration.test_citizen_app import verified_citizen
 
 Client = TestClient[Any, Any]

@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from contact_center.persistence.merge_models import CitizenMerge
-from contact_center.persistence.models import Citizen, Official
-from contact_center.web.keys import UOW
+from contact_center.citizens.models.merges import CitizenMerge
+from contact_center.core.db.models import Citizen, Official
+from contact_center.core.http.keys import UOW
 from tests.conftest import TEST_SECRET, login
 from tests.integration.test_agents_console import attended_chat
 from tests.integration.test_citizen_app import verified_citizen

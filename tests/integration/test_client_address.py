@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from contact_center.config import Settings
+from contact_center.core.config import Settings
 from tests.conftest import AppFactory
 from tests.integration.test_portal_pages import open_form
 

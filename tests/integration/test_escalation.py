@@ -10,14 +10,14 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.config import Settings
-from contact_center.domain.clock import BOGOTA, FakeClock
-from contact_center.persistence.outbound_models import OutboundMessage
-from contact_center.services import ticket_actions
-from contact_center.services.escalation import ESCALATE_JOB, escalate, escalate_job_id
-from contact_center.services.seed import seed_demo
-from contact_center.services.tickets import Actor
-from contact_center.web.keys import JOBS, UOW
+from contact_center.core.clock import BOGOTA, FakeClock
+from contact_center.core.config import Settings
+from contact_center.core.http.keys import JOBS, UOW
+from contact_center.outbound.models import OutboundMessage
+from contact_center.pqrd.services import actions as ticket_actions
+from contact_center.pqrd.services.escalation import ESCALATE_JOB, escalate, escalate_job_id
+from contact_center.pqrd.services.tickets import Actor
+from contact_center.seed import seed_demo
 from tests.conftest import AppFactory, login
 from tests.integration.escalation_support import (
     SALUD_SUPERVISOR,
@@ -197,7 +197,7 @@ async def _steps_at_least(uows: Any, ticket_id: int, step: int) -> bool:
 
 
 async def load_ticket_in(uow: Any, ticket_id: int) -> Any:
-    from contact_center.persistence.models import Ticket
+    from contact_center.core.db.models import Ticket
 
     ticket = await uow.session.get(Ticket, ticket_id)
     assert ticket is not None

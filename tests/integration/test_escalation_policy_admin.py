@@ -15,13 +15,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.config import Settings
-from contact_center.domain.clock import BOGOTA, FakeClock
-from contact_center.persistence.outbound_models import OutboundMessage
-from contact_center.services import escalation_policy, ticket_actions
-from contact_center.services.seed import seed_demo
-from contact_center.services.tickets import Actor
-from contact_center.web.keys import UOW
+from contact_center.core.clock import BOGOTA, FakeClock
+from contact_center.core.config import Settings
+from contact_center.core.http.keys import UOW
+from contact_center.outbound.models import OutboundMessage
+from contact_center.pqrd.services import actions as ticket_actions
+from contact_center.pqrd.services import escalation_policy
+from contact_center.pqrd.services.tickets import Actor
+from contact_center.seed import seed_demo
 from tests.conftest import TEST_SECRET, AppFactory, login
 from tests.integration.escalation_support import (
     escalation_events,
@@ -103,7 +104,7 @@ async def test_a_new_policy_reschedules_every_open_ticket_in_batches_and_then_fi
 
 
 def ticket_model() -> Any:
-    from contact_center.persistence.models import Ticket
+    from contact_center.core.db.models import Ticket
 
     return Ticket
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from contact_center.services.config_cache import TTL_SECONDS
+from contact_center.pqrd.services.config_cache import TTL_SECONDS
 from tests.conftest import TEST_SECRET, login
 from tests.support.server import CLI
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from contact_center.persistence.models import Ticket
+from contact_center.core.db.models import Ticket
 from tests.integration.test_pqrd_api import FILING, count, filing
 
 

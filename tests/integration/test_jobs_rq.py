@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from contact_center.config import load_settings
-from contact_center.domain.clock import SystemClock
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.seed import seed_demo
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.clock import SystemClock
+from contact_center.core.config import load_settings
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWorkFactory
+from contact_center.seed import seed_demo
 from tests.conftest import TEST_SECRET
 from tests.integration.escalation_support import escalation_events, eventually, file_salud_ticket, official_id
 from tests.support import services
@@ -137,7 +137,7 @@ async def test_a_real_worker_fires_every_due_step_and_a_redis_crash_loses_or_dou
 async def test_rq_jobs_dedupe_ids_while_pending_and_run_on_the_worker(
     uows: UnitOfWorkFactory, pg_url: str, private_redis: PrivateRedis, tmp_path: Path, redis_namespace: str
 ) -> None:
-    from contact_center.jobs.rq_jobs import RqJobs
+    from contact_center.core.jobs.rq_jobs import RqJobs
 
     settings = load_settings(
         database_url=pg_url,
@@ -147,7 +147,7 @@ async def test_rq_jobs_dedupe_ids_while_pending_and_run_on_the_worker(
     )
     jobs = RqJobs(settings)
     ticket_id = await file_salud_ticket(uows, None, filed_at=SystemClock().now() - timedelta(days=40))
-    job = "contact_center.services.escalation:escalate_job"
+    job = "contact_center.pqrd.services.escalation:escalate_job"
     assert jobs.enqueue_sync(job, (ticket_id, 1), f"esc:{ticket_id}:1") is True
     assert jobs.enqueue_sync(job, (ticket_id, 1), f"esc:{ticket_id}:1") is False  # pending: a no-op
     assert len(jobs.queue) == 1

@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from contact_center.persistence import migrate
-from contact_center.persistence.registry import metadata
+from contact_center.core.db import migrate
+from contact_center.schema import metadata
 from tests.support import services
 
 _ONE_EVENT = [

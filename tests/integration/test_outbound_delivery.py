@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from contact_center.config import Settings
-from contact_center.domain.clock import FakeClock
-from contact_center.jobs.inline import InlineJobs
-from contact_center.jobs.rq_jobs import RqJobs
-from contact_center.services import outbound
-from contact_center.services.acknowledgement import ACK_JOB
-from contact_center.services.mail import SmtpMailer, queue_message
-from contact_center.services.notifications import DELIVER_JOB
-from contact_center.web.keys import JOBS, UOW
+from contact_center.core.clock import FakeClock
+from contact_center.core.config import Settings
+from contact_center.core.http.keys import JOBS, UOW
+from contact_center.core.jobs.inline import InlineJobs
+from contact_center.core.jobs.rq_jobs import RqJobs
+from contact_center.outbound.jobs import DELIVER_JOB
+from contact_center.outbound.services import delivery as outbound
+from contact_center.outbound.services.mail import SmtpMailer, queue_message
+from contact_center.pqrd.services.acknowledgement import ACK_JOB
 from tests.conftest import AppFactory
 from tests.integration import mail_support
 from tests.integration.escalation_support import eventually

@@ -16,11 +16,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.config import Settings
-from contact_center.domain.clock import FakeClock
-from contact_center.persistence.outbound_models import OutboundMessage
-from contact_center.services.seed import seed_demo
-from contact_center.web.keys import UOW
+from contact_center.core.clock import FakeClock
+from contact_center.core.config import Settings
+from contact_center.core.http.keys import UOW
+from contact_center.outbound.models import OutboundMessage
+from contact_center.seed import seed_demo
 from tests.conftest import AppFactory
 from tests.integration import mail_support
 from tests.integration.escalation_support import (

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from contact_center.domain.clock import SystemClock
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.services.mail import queue_message
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.uow import UnitOfWorkFactory
+from contact_center.core.clock import SystemClock
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWorkFactory
+from contact_center.outbound.services.mail import queue_message
 from tests.conftest import TEST_SECRET
 from tests.integration import mail_support, test_jobs_rq
 from tests.integration.escalation_support import eventually

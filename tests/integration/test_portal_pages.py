@@ -9,8 +9,8 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.persistence.models import Attachment, Ticket
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Attachment, Ticket
+from contact_center.core.http.keys import UOW
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SCRIPT = '<script>alert("x")</script>'

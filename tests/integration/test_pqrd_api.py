@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
-from contact_center.persistence.models import CitizenIdentity, DataConsent, Ticket
-from contact_center.web.keys import UOW
+from contact_center.citizens.domain import PRIVACY_NOTICE_VERSION
+from contact_center.core.db.models import CitizenIdentity, DataConsent, Ticket
+from contact_center.core.http.keys import UOW
 
 FILING: dict[str, Any] = {
     "type": "peticion",

@@ -15,12 +15,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.domain.clock import FakeClock
-from contact_center.domain.errors import Conflict
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Conversation, Queue
-from contact_center.persistence.routing_models import WorkItem
-from contact_center.web.keys import UOW
+from contact_center.core.clock import FakeClock
+from contact_center.core.db.models import Conversation, Queue
+from contact_center.core.errors import Conflict
+from contact_center.core.http.keys import UOW
+from contact_center.core.officials import Presence
+from routing.models import WorkItem
 from routing.service import NewWorkItem
 from tests.conftest import login
 from tests.integration import twilio_support

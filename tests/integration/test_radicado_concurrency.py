@@ -12,20 +12,21 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from contact_center.domain.clock import FakeClock
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.persistence.db import create_engine, session_factory
-from contact_center.persistence.models import (
+from contact_center.core.clock import FakeClock
+from contact_center.core.db.engine import create_engine, session_factory
+from contact_center.core.db.models import (
     Dependencia,
     IdempotencyRecord,
     RadicadoSequence,
     TicketEvent,
 )
-from contact_center.services import tickets
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.tickets import Actor, NewTicket
-from contact_center.services.uow import UnitOfWork, UnitOfWorkFactory
-from contact_center.web import idempotency
+from contact_center.core.http import idempotency
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.services import tickets
+from contact_center.pqrd.services.numbering import LateNumbering
+from contact_center.pqrd.services.tickets import Actor, NewTicket
 from tests.conftest import START, TEST_SECRET
 
 NEW = NewTicket(PqrdType.PETICION, "Alumbrado", "Poste sin luz en la calle 18.", "web")
@@ -85,15 +86,20 @@ async def test_concurrent_filings_get_distinct_consecutive_gap_free_radicados(
 async def _file_once(factory: UnitOfWorkFactory, key: str, abandon: bool) -> str | None:
     """Through `idempotency.once`, as the API files: on PostgreSQL the number is taken last."""
 
+    numbering = LateNumbering()
+
     async def effect(uow: UnitOfWork) -> tuple[int, Any]:
-        filed = await tickets.file_ticket(uow, NEW, Actor("citizen"), secret=TEST_SECRET.encode())
+        row = await tickets.file_ticket_row(
+            uow, NEW, Actor("citizen"), secret=TEST_SECRET.encode(), number_at_end=True
+        )
+        await row.trail.write(uow.session, row.pending)
         await asyncio.sleep(random.uniform(0, 0.02))
         if abandon:
             raise Abandoned  # the transaction rolls back before the number is taken
-        return 201, {"radicado": filed.radicado}
+        return 201, numbering.hold(row.filed, row.pending, lambda filed: {"radicado": filed.radicado})
 
     try:
-        outcome = await idempotency.once(factory, idempotency.Claim("test", key), "hash", effect)
+        outcome = await idempotency.once(factory, idempotency.Claim("test", key), "hash", effect, numbering)
     except Abandoned:
         return None
     radicado: str = outcome.json()["radicado"]

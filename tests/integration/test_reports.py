@@ -31,14 +31,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.domain.clock import BOGOTA, FakeClock
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.persistence.models import Official, Ticket
-from contact_center.services import tickets
-from contact_center.services.calendar_admin import add_closure
-from contact_center.services.tickets import Actor, NewTicket
-from contact_center.services.uow import UnitOfWork
-from contact_center.web.keys import UOW
+from contact_center.core.clock import BOGOTA, FakeClock
+from contact_center.core.db.models import Official, Ticket
+from contact_center.core.http.keys import UOW
+from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.services import actions, tickets
+from contact_center.pqrd.services.calendar_admin import add_closure
+from contact_center.pqrd.services.tickets import Actor, NewTicket
 from tests.conftest import login
 
 SUPERVISOR = "supervisor@demo.pasto.gov.co"
@@ -79,7 +79,7 @@ class Scenario:
         async def go(uow: UnitOfWork) -> None:
             ticket = await uow.session.get(Ticket, ticket_id)
             assert ticket is not None
-            if step is tickets.assign:
+            if step is actions.assign:
                 await step(uow, ticket, self.official.id, self.official)
             else:
                 await step(uow, ticket, self.official, **kw)
@@ -104,19 +104,19 @@ async def build_scenario(client: TestClient[Any, Any], clock: FakeClock) -> Scen
     t6 = await s.file(at("2026-11-25"), PqrdType.CONSULTA, "chat", "salud")
     await s.file(at("2026-11-30", 23, 30), PqrdType.PETICION, "web", "transito")
     for ticket_id in (t1, t2, t5):
-        await s.act(at("2026-11-24", 8), ticket_id, tickets.assign)
-        await s.act(at("2026-11-24", 8), ticket_id, tickets.start_work)
-    await s.act(at("2026-11-24", 8), t3, tickets.assign)
+        await s.act(at("2026-11-24", 8), ticket_id, actions.assign)
+        await s.act(at("2026-11-24", 8), ticket_id, actions.start_work)
+    await s.act(at("2026-11-24", 8), t3, actions.assign)
     await s.act(
-        at("2026-11-25", 15), t4, tickets.forward, authority="Gobernación de Nariño", reason="Competencia"
+        at("2026-11-25", 15), t4, actions.forward, authority="Gobernación de Nariño", reason="Competencia"
     )
-    await s.act(at("2026-11-26"), t6, tickets.desist, reason="El ciudadano retiró la consulta")
+    await s.act(at("2026-11-26"), t6, actions.desist, reason="El ciudadano retiró la consulta")
     await s.act(
-        at("2026-12-01"), t5, tickets.extend, new_due_date=date(2026, 12, 23), reasons="Visita técnica"
+        at("2026-12-01"), t5, actions.extend, new_due_date=date(2026, 12, 23), reasons="Visita técnica"
     )
-    await s.act(at("2026-12-02", 16), t1, tickets.answer, text="Respuesta de fondo")
-    await s.act(at("2026-12-03"), t1, tickets.close)
-    await s.act(at("2026-12-10", 17), t2, tickets.answer, text="Información reservada", access_denied=True)
+    await s.act(at("2026-12-02", 16), t1, actions.answer, text="Respuesta de fondo")
+    await s.act(at("2026-12-03"), t1, actions.close)
+    await s.act(at("2026-12-10", 17), t2, actions.answer, text="Información reservada", access_denied=True)
     clock.set(at("2026-12-18"))
     return s
 

@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.persistence.models import Conversation, Message, Official
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Conversation, Message, Official
+from contact_center.core.http.keys import UOW
 from tests.conftest import login
 from tests.support import chat_clients
 from tests.support.chat_clients import Peer, citizen

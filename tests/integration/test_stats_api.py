@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from contact_center.domain.clock import FakeClock
-from contact_center.domain.officials import Presence
+from contact_center.core.clock import FakeClock
+from contact_center.core.officials import Presence
 from tests.conftest import login
 from tests.integration.router_support import enqueue_chat, official_id, parts, presence
 

@@ -10,10 +10,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import event, select
 
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.persistence.models import Official, Ticket
-from contact_center.services.tickets import SYSTEM, NewTicket, file_ticket
-from contact_center.web.keys import ENGINE, UOW
+from contact_center.core.db.models import Official, Ticket
+from contact_center.core.http.keys import ENGINE, UOW
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.services.tickets import SYSTEM, NewTicket, file_ticket
 from tests.conftest import TEST_SECRET, login
 from tests.support import chat_clients
 from tests.support.chat_clients import Peer, citizen

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from contact_center.services.supervision import ServiceLevelSeries
+from agents_ui.supervision import ServiceLevelSeries
 from tests.integration.test_agents_console import attended_chat
 from tests.integration.test_supervisor_dashboard import supervisor
 from tests.support import chat_clients

@@ -18,8 +18,8 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.persistence.models import CitizenIdentity, Dependencia, Ticket, TicketEvent
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import CitizenIdentity, Dependencia, Ticket, TicketEvent
+from contact_center.core.http.keys import UOW
 from tests.conftest import login
 from tests.support.server import ServerProcess
 

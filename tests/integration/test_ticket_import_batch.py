@@ -17,9 +17,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.persistence.import_models import TicketImport
-from contact_center.persistence.models import CitizenIdentity, Dependencia, Ticket, TicketEvent
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import CitizenIdentity, Dependencia, Ticket, TicketEvent
+from contact_center.core.http.keys import UOW
+from contact_center.pqrd.models.imports import TicketImport
 from tests.conftest import login
 from tests.integration.test_tickets_chain import verify_chain
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from contact_center.domain.clock import FakeClock
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.services import tickets
-from contact_center.services.tickets import Actor, NewTicket
-from contact_center.web.keys import UOW
+from contact_center.core.clock import FakeClock
+from contact_center.core.http.keys import UOW
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.services import tickets
+from contact_center.pqrd.services.tickets import Actor, NewTicket
 from tests.conftest import TEST_SECRET, login
 from tests.support.sockets import connect
 

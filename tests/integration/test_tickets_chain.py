@@ -12,11 +12,11 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.domain.tickets import TicketStatus
-from contact_center.services import tickets
-from contact_center.services.tickets import Actor, NewTicket
-from contact_center.web.keys import UOW
+from contact_center.core.http.keys import UOW
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.domain.tickets import TicketStatus
+from contact_center.pqrd.services import actions, tickets
+from contact_center.pqrd.services.tickets import Actor, NewTicket
 from tests.conftest import TEST_SECRET
 from tests.support.server import CLI
 
@@ -45,7 +45,7 @@ async def _file_with_history(client: TestClient[Any, Any]) -> str:
     async with client.app[UOW]() as uow:
         filed = await tickets.file_ticket(uow, new, Actor("citizen"), secret=TEST_SECRET.encode())
         ticket = await tickets.ticket_by_radicado(uow, filed.radicado)
-        await tickets.assign(uow, ticket, 1, Actor("official", 1))
+        await actions.assign(uow, ticket, 1, Actor("official", 1))
         await tickets.change_status(uow, ticket, TicketStatus.EN_TRAMITE, Actor("official", 1))
         await uow.commit()
     return filed.radicado

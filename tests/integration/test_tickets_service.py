@@ -10,15 +10,16 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.domain.errors import Conflict, InvalidInput
-from contact_center.domain.legal_clock import PqrdType
-from contact_center.domain.tickets import TicketStatus, event_hash
-from contact_center.persistence.models import BusinessClosure, Ticket, TicketEvent
-from contact_center.services import tickets
-from contact_center.services.notifier import RecordingNotifier
-from contact_center.services.tickets import Actor, NewTicket
-from contact_center.services.uow import UnitOfWorkFactory
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import BusinessClosure, Ticket, TicketEvent
+from contact_center.core.errors import Conflict, InvalidInput
+from contact_center.core.http.keys import UOW
+from contact_center.core.notifier import RecordingNotifier
+from contact_center.core.uow import UnitOfWorkFactory
+from contact_center.pqrd.domain.legal_clock import PqrdType
+from contact_center.pqrd.domain.tickets import TicketStatus, event_hash
+from contact_center.pqrd.services import tickets
+from contact_center.pqrd.services.chain import event_payload
+from contact_center.pqrd.services.tickets import Actor, NewTicket
 from tests.conftest import TEST_SECRET
 
 SECRET = TEST_SECRET.encode()
@@ -92,7 +93,7 @@ def _check_chain(events: list[TicketEvent]) -> None:
     assert events[0].prev_hash is None and events[1].prev_hash == events[0].hash
     for event in events:
         assert event.at.tzinfo is not None
-        assert event.hash == event_hash(event.prev_hash, tickets.event_payload(event))
+        assert event.hash == event_hash(event.prev_hash, event_payload(event))
     assert events[0].data["due_date"] == "2026-12-15" and events[1].reason == "Ya no lo necesito"
 
 

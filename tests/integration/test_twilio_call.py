@@ -8,10 +8,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Conversation
-from contact_center.persistence.routing_models import WorkItem
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Conversation
+from contact_center.core.http.keys import UOW
+from contact_center.core.officials import Presence
+from routing.models import WorkItem
 from tests.integration import twilio_support
 from tests.integration.router_support import official_id, parts, presence
 from tests.integration.twilio_support import BASE, CALL_SID, call_params, post, said, twiml

@@ -10,9 +10,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.persistence.models import CallEvent, Conversation
-from contact_center.persistence.routing_models import WorkItem
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.http.keys import UOW
+from routing.models import WorkItem
 from tests.conftest import login
 from tests.integration import twilio_support
 from tests.integration.twilio_support import CALL_SID, TwilioRest, call_params, twiml

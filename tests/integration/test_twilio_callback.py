@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.persistence.models import Conversation
-from contact_center.persistence.routing_models import WorkItem
-from contact_center.persistence.voice_models import VoiceCallback
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Conversation
+from contact_center.core.http.keys import UOW
+from ivr.models import VoiceCallback
+from routing.models import WorkItem
 from tests.integration import twilio_support
 from tests.integration.test_twilio_call_control import AGENT, official
 from tests.integration.twilio_support import CALL_SID, CALLER, TwilioRest, call_params, post, twiml

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from contact_center.domain.clock import FakeClock
-from contact_center.persistence.voice_models import VoiceCallback
+from contact_center.core.clock import FakeClock
+from ivr.models import VoiceCallback
 from tests.integration import twilio_support
 from tests.integration.callback_support import (
     DELAY_SECONDS,

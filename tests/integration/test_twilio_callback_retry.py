@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from contact_center.domain.clock import FakeClock
+from contact_center.core.clock import FakeClock
 from tests.integration import twilio_support
 from tests.integration.callback_support import (
     RETRY_SETTINGS,

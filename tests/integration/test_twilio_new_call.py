@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.domain.clock import FakeClock
-from contact_center.persistence.models import Citizen, CitizenIdentity, Conversation
-from contact_center.web.keys import UOW
+from contact_center.core.clock import FakeClock
+from contact_center.core.db.models import Citizen, CitizenIdentity, Conversation
+from contact_center.core.http.keys import UOW
 from tests.integration import twilio_support
 from tests.integration.twilio_support import CALL_SID, CALLER, call_params, post, step_of, twiml
 

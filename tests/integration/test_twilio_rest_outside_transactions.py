@@ -10,10 +10,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
-from contact_center.domain.clock import FakeClock
-from contact_center.persistence.voice_models import VoiceCallback
-from contact_center.web.keys import UOW
+from contact_center.core.clock import FakeClock
+from contact_center.core.http.keys import UOW
 from ivr.callbacks import LOST_DIAL, LOST_DIAL_SECONDS
+from ivr.models import VoiceCallback
 from tests.integration import twilio_support
 from tests.integration.callback_support import accept_offer, available_official, callback_rows, dialled
 from tests.integration.test_twilio_call_control import AGENT, official, queued_call, take_call

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.persistence.models import Attachment, Conversation, Ticket
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Attachment, Conversation, Ticket
+from contact_center.core.http.keys import UOW
 from tests.integration import twilio_support
 from tests.integration.twilio_support import call_params, post, twiml
 

@@ -10,9 +10,9 @@ from typing import Any
 import jwt
 from aiohttp.test_utils import TestClient
 
-from contact_center.config import Settings
-from contact_center.services.seed import seed_demo
-from contact_center.web.keys import UOW
+from contact_center.core.config import Settings
+from contact_center.core.http.keys import UOW
+from contact_center.seed import seed_demo
 from tests.conftest import AppFactory
 from tests.integration.router_support import official_id
 

@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from contact_center.config import Settings
-from contact_center.persistence.models import Attachment, CallEvent, Conversation, Ticket
-from contact_center.web.keys import UOW
+from contact_center.core.config import Settings
+from contact_center.core.db.models import Attachment, CallEvent, Conversation, Ticket
+from contact_center.core.http.keys import UOW
 from tests.conftest import AppFactory
 from tests.integration import twilio_support
 from tests.integration.twilio_support import (

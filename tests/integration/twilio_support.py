@@ -14,9 +14,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
-from contact_center.config import Settings
-from contact_center.services.seed import seed_demo
-from contact_center.web.keys import UOW
+from contact_center.core.config import Settings
+from contact_center.core.http.keys import UOW
+from contact_center.seed import seed_demo
 from tests.conftest import AppFactory
 from tests.integration.router_support import parts
 from tests.support import twiml_rules

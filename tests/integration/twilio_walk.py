@@ -9,9 +9,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from contact_center.domain.officials import Presence
-from contact_center.persistence.models import Conversation
-from contact_center.web.keys import UOW
+from contact_center.core.db.models import Conversation
+from contact_center.core.http.keys import UOW
+from contact_center.core.officials import Presence
 from tests.integration.router_support import Parts, official_id, presence
 from tests.integration.twilio_support import CALL_SID, call_params, twiml
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import socketio
 
-from contact_center.domain.privacy import PRIVACY_NOTICE_VERSION
+from contact_center.citizens.domain import PRIVACY_NOTICE_VERSION
 
 OPEN: list[Peer] = []
 
@@ -75,11 +75,11 @@ async def citizen(url: str, **start: Any) -> tuple[Peer, dict[str, Any]]:
 async def seed_before_start(settings: Any) -> None:
     """seed-demo and the canned answers, before the app starts (the router reads its queues at start)."""
     from agents_ui.canned import seed_answers
-    from contact_center.domain.clock import SystemClock
-    from contact_center.persistence.db import create_engine, session_factory
-    from contact_center.services.notifier import RecordingNotifier
-    from contact_center.services.seed import seed_demo
-    from contact_center.services.uow import UnitOfWorkFactory
+    from contact_center.core.clock import SystemClock
+    from contact_center.core.db.engine import create_engine, session_factory
+    from contact_center.core.notifier import RecordingNotifier
+    from contact_center.core.uow import UnitOfWorkFactory
+    from contact_center.seed import seed_demo
 
     engine = create_engine(settings.effective_database_url, pool_size=2)
     try:

@@ -15,8 +15,8 @@ from datetime import date, datetime
 
 import pytest
 
-from contact_center.domain.calendar import BusinessCalendar, bogota_date
-from contact_center.domain.errors import InvalidInput
+from contact_center.core.errors import InvalidInput
+from contact_center.pqrd.domain.calendar import BusinessCalendar, bogota_date
 
 CAL = BusinessCalendar()
 CARNAVAL = BusinessCalendar({date(2027, 1, 4), date(2027, 1, 5)})

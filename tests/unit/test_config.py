@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contact_center.config import ConfigError, load_settings
+from contact_center.core.config import ConfigError, load_settings
 
 CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "contact-center"
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from contact_center.domain.calendar import BusinessCalendar
-from contact_center.domain.errors import InvalidInput
-from contact_center.domain.escalation import (
+from contact_center.core.errors import InvalidInput
+from contact_center.pqrd.domain.calendar import BusinessCalendar
+from contact_center.pqrd.domain.escalation import (
     EscalationPolicy,
     Tier,
     due_point,
@@ -18,8 +18,8 @@ from contact_center.domain.escalation import (
     policy_to_dict,
     schedule,
 )
-from contact_center.domain.legal_clock import ClockFacts, Extension, LegalClock, PqrdType, Suspension
-from contact_center.domain.tickets import TicketStatus
+from contact_center.pqrd.domain.legal_clock import ClockFacts, Extension, LegalClock, PqrdType, Suspension
+from contact_center.pqrd.domain.tickets import TicketStatus
 
 FILED = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in Bogotá; due 2026-12-15
 CLOCK = LegalClock(BusinessCalendar())

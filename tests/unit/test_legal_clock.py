@@ -17,9 +17,9 @@ from datetime import date, datetime
 
 import pytest
 
-from contact_center.domain.calendar import BusinessCalendar
-from contact_center.domain.errors import Conflict, DomainError, InvalidInput
-from contact_center.domain.legal_clock import (
+from contact_center.core.errors import Conflict, DomainError, InvalidInput
+from contact_center.pqrd.domain.calendar import BusinessCalendar
+from contact_center.pqrd.domain.legal_clock import (
     DEFAULT_TERMS,
     ClockFacts,
     ClockSettings,

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from contact_center.domain.calendar import BusinessCalendar
-from contact_center.domain.clock import BOGOTA, FakeClock
-from contact_center.domain.errors import InvalidInput
+from contact_center.core.clock import BOGOTA, FakeClock
+from contact_center.core.errors import InvalidInput
+from contact_center.pqrd.domain.calendar import BusinessCalendar
 from routing.hours import WeeklyHours, is_open, next_opening, opening, spanish_opening
 
 OFFICE = {day: [("07:00", "12:00"), ("14:00", "17:00")] for day in ("mon", "tue", "wed", "thu", "fri")}

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 import routing.priority
-from contact_center.domain.errors import Conflict, NotFound
+from contact_center.core.errors import Conflict, NotFound
 from routing.core import (
     MISSED_OFFER_REASON,
     CallbackStep,

@@ -8,8 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from contact_center.domain.errors import Conflict, InvalidInput
-from contact_center.domain.tickets import (
+from contact_center.core.errors import Conflict, InvalidInput
+from contact_center.pqrd.domain.tickets import (
     CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
     STATUS_LABELS,
