@@ -28,7 +28,7 @@ routes = ApiRoutes()
 
 class VoiceUnavailable(DomainError):
     code = "voice_token_unavailable"
-    status = 503
+    status = 409  # a 4xx: the server is not set up for it (the API answers no 5xx by design)
 
 
 class VoiceTokenOut(BaseModel):
@@ -67,11 +67,11 @@ def voice_token(settings: Settings, official_id: int) -> tuple[str, str]:
 
 @routes.get(
     "/api/v1/voice/token",
-    responses={200: VoiceTokenOut, 401: None, 403: None, 503: None},
+    responses={200: VoiceTokenOut, 401: None, 403: None, 409: None},
     role=Role.AGENT,
     tags=["voice"],
     summary="A Twilio Voice access token (VoiceGrant, identity official_{id}) for the console's "
-    "softphone; 503 voice_token_unavailable when the Twilio API key is not configured",
+    "softphone; 409 voice_token_unavailable when the Twilio API key is not configured",
 )
 async def get_voice_token(request: web.Request, principal: Principal) -> web.Response:
     token, identity = voice_token(request.app[SETTINGS], principal.official_id)

@@ -68,9 +68,9 @@ async def test_the_token_needs_a_signed_in_official_and_a_configured_account(
     resp = await client.get("/api/v1/voice/token")
     assert resp.status == 401 and (await resp.json())["error"]["code"] == "missing_token"
     resp = await client.get("/api/v1/voice/token", headers=await _bearer(client))
-    assert resp.status == 503
+    assert resp.status == 409
     error = (await resp.json())["error"]
     assert error["code"] == "voice_token_unavailable" and "no está configurado" in error["message"]
     doc = await (await client.get("/api/v1/openapi.json")).json()
     route = doc["paths"]["/api/v1/voice/token"]["get"]
-    assert set(route["responses"]) >= {"200", "401", "503"}
+    assert set(route["responses"]) >= {"200", "401", "409"}
