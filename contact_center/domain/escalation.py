@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from enum import IntEnum
 from typing import Any
@@ -188,9 +188,31 @@ def next_point(points: Sequence[EscalationPoint], fired: Iterable[str]) -> Escal
 def due_point(
     points: Sequence[EscalationPoint], fired: Iterable[str], now: datetime
 ) -> EscalationPoint | None:
-    """The point to fire now: the first not fired yet, if its instant has come."""
-    point = next_point(points, fired)
-    return point if point is not None and point.at <= now else None
+    """The point to fire now: the LATEST of the points not fired yet whose instant has come.
+
+    Catch-up: when several points passed while nothing ran (an imported backlog, a worker down for a
+    day), only the newest fires, once; the ones it overtakes are passed over by `next_point` as soon
+    as it is recorded. Its tier is raised to the highest of the overtaken ones, so nobody who should
+    have heard about the ticket meanwhile is left out (a "Quedan 2 días" for the supervisors
+    overtaken by an assignee-tier point still reaches the supervisors).
+    """
+    due = [p for p in pending_points(points, fired) if p.at <= now]
+    if not due:
+        return None
+    tier = max(p.tier for p in due)
+    return due[-1] if due[-1].tier == tier else replace(due[-1], tier=tier)
+
+
+def overtaken(points: Sequence[EscalationPoint], fired: Iterable[str], point: EscalationPoint) -> list[str]:
+    """The keys of the pending points before `point` that firing it passes over (its catch-up)."""
+    return [p.key for p in pending_points(points, fired) if p.key != point.key and p <= point]
+
+
+def pending_points(points: Sequence[EscalationPoint], fired: Iterable[str]) -> list[EscalationPoint]:
+    """The points after the last fired one that have not fired (in order)."""
+    done = frozenset(fired)
+    last_fired = max((i for i, p in enumerate(points) if p.key in done), default=-1)
+    return [p for p in points[last_fired + 1 :] if p.key not in done]
 
 
 # -- the policy as data (stored as JSON, edited through the admin API and the CLI) -------------------

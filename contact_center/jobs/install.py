@@ -26,6 +26,7 @@ SWEEP_JOB = "contact_center.services.escalation:sweep_job"
 def install_jobs(app: web.Application) -> None:
     """Set the `JOBS` app key; on the embedded default, start the runner and the sweep with the app."""
     settings = app[SETTINGS]
+    app.on_startup.append(_warn_escalation_gaps)  # runs after the database context is up
     if settings.uses_rq:
         from contact_center.jobs.rq_jobs import RqJobs
 
@@ -55,6 +56,12 @@ def install_jobs(app: web.Application) -> None:
         await inline.stop()
 
     app.cleanup_ctx.append(lifetime)
+
+
+async def _warn_escalation_gaps(app: web.Application) -> None:
+    from contact_center.services.escalation_audience import warn_gaps_at_startup
+
+    await warn_gaps_at_startup(app[UOW])
 
 
 async def periodic_sweep(jobs: Jobs, interval: float) -> None:

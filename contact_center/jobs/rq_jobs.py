@@ -19,6 +19,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from contact_center.config import Settings
+from contact_center.jobs.liveness import worker_is_dead
 from contact_center.jobs.port import JobArg, resolve
 
 log = logging.getLogger(__name__)
@@ -131,12 +132,21 @@ class RqJobs:
         return False
 
     def _discard_if_dead(self, rq_id: str) -> bool:
-        """A failed or stopped job does not block its id: it is deleted so the id can run again."""
+        """A failed or stopped job does not block its id, nor does one "started" by a worker that is
+        gone (killed mid-job): it is deleted so the id can run again."""
         try:
             existing = Job.fetch(rq_id, connection=self.connection)
         except NoSuchJobError:
             return True
-        if existing.get_status(refresh=False) in _RETRYABLE_AGAIN:
+        status = existing.get_status(refresh=False)
+        abandoned = status == JobStatus.STARTED and worker_is_dead(
+            self.connection, self._namespace, existing.worker_name
+        )
+        if status in _RETRYABLE_AGAIN or abandoned:
+            if abandoned:
+                log.warning(
+                    "job_abandoned", extra={"job_id": existing.description, "worker": existing.worker_name}
+                )
             existing.delete()
             return True
         return False
