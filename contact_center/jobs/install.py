@@ -27,6 +27,7 @@ def install_jobs(app: web.Application) -> None:
     """Set the `JOBS` app key; on the embedded default, start the runner and the sweep with the app."""
     settings = app[SETTINGS]
     app.on_startup.append(_warn_escalation_gaps)  # runs after the database context is up
+    app.on_startup.append(_give_units_of_work_the_jobs)
     if settings.uses_rq:
         from contact_center.jobs.rq_jobs import RqJobs
 
@@ -56,6 +57,11 @@ def install_jobs(app: web.Application) -> None:
         await inline.stop()
 
     app.cleanup_ctx.append(lifetime)
+
+
+async def _give_units_of_work_the_jobs(app: web.Application) -> None:
+    """Units of work enqueue after commit (a status notice's delivery) through the app's runner."""
+    app[UOW].jobs = app[JOBS]
 
 
 async def _warn_escalation_gaps(app: web.Application) -> None:

@@ -59,11 +59,13 @@ def build_worker_context(settings: Settings) -> JobContext:
     )
     notifier = SocketIONotifier(manager)
     engine = create_engine(settings.effective_database_url, pool_size=4)
+    uows = UnitOfWorkFactory(session_factory(engine), notifier, clock)
+    uows.jobs = jobs = RqJobs(settings)
     return JobContext(
-        uow=UnitOfWorkFactory(session_factory(engine), notifier, clock),
+        uow=uows,
         settings=settings,
         notifier=notifier,
-        jobs=RqJobs(settings),
+        jobs=jobs,
         clock=clock,
         mailer=build_mailer(settings),
     )
