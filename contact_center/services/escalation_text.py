@@ -12,17 +12,9 @@ from datetime import datetime
 
 from contact_center.domain.clock import BOGOTA
 from contact_center.domain.escalation import EscalationPoint
+from contact_center.domain.labels import status_label
 from contact_center.domain.spanish_dates import day_month_year, long_date
-from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
 from contact_center.persistence.models import Ticket
-
-
-def status_label(code: str) -> str:
-    """The Spanish label of a status code; an unknown code is shown as it is."""
-    try:
-        return STATUS_LABELS[TicketStatus(code)]
-    except ValueError:
-        return code
 
 
 def official_alert(
