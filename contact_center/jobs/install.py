@@ -16,7 +16,7 @@ from aiohttp import web
 from contact_center.jobs.context import build_mailer, warn_unconfigured_channels
 from contact_center.jobs.inline import InlineJobs
 from contact_center.jobs.port import JobContext, Jobs
-from contact_center.web.keys import CLOCK, JOBS, NOTIFIER, SETTINGS, UOW
+from contact_center.web.keys import CLOCK, JOBS, METRICS, NOTIFIER, SETTINGS, UOW
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,9 @@ SWEEP_JOB = "contact_center.services.escalation:sweep_job"
 def install_jobs(app: web.Application) -> None:
     """Set the `JOBS` app key; on the embedded default, start the runner and the sweep with the app."""
     settings = app[SETTINGS]
+    from contact_center.web.job_metrics import install_job_metrics
+
+    install_job_metrics(app, app[METRICS])
     app.on_startup.append(_warn_escalation_gaps)  # runs after the database context is up
     app.on_startup.append(_give_units_of_work_the_jobs)
     if settings.uses_rq:

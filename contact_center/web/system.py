@@ -16,6 +16,7 @@ from prometheus_client import (
 from pydantic import BaseModel
 
 from contact_center.persistence.db import ping
+from contact_center.web import job_metrics
 from contact_center.web.api import ApiRoutes, Handler, RouteSpec
 from contact_center.web.keys import ENGINE, METRICS, REDIS, ROUTE_SPECS
 from contact_center.web.openapi import build_document
@@ -54,6 +55,7 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    await job_metrics.refresh(request.app)  # job queues and due escalations, read at scrape time
     return web.Response(
         body=generate_latest(request.app[METRICS]), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )
