@@ -13,11 +13,12 @@ from redis.asyncio import Redis
 
 from channels.portal.pages import install_portal
 from contact_center.config import Settings
-from contact_center.domain.clock import Clock, SystemClock
+from contact_center.domain.clock import Clock
 from contact_center.jobs.install import install_jobs
 from contact_center.persistence import migrate
 from contact_center.persistence.db import create_engine, session_factory
 from contact_center.services.notifier import SocketIONotifier
+from contact_center.services.staging_clock import clock_for
 from contact_center.services.uow import UnitOfWorkFactory
 from contact_center.web import (
     auth,
@@ -90,7 +91,7 @@ def create_app(
         client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings
-    app[CLOCK] = clock or SystemClock()
+    app[CLOCK] = clock or clock_for(settings)  # CLOCK_OFFSET_DAYS on a staging copy
     app[METRICS] = registry
     app[SERVICES] = {}
     sio = create_server(settings)

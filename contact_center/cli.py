@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     down = db.add_parser("downgrade", help="migrate down to --revision (default: base)")
     down.add_argument("--revision", default="base")
     down.set_defaults(run=_db_downgrade)
+    mark = db.add_parser(
+        "mark-production", help="mark this database as production: CLOCK_OFFSET_DAYS is refused on it"
+    )
+    mark.add_argument("--off", action="store_true", help="remove the mark (a staging copy of production)")
+    mark.set_defaults(run=_db_mark_production)
     sub.add_parser("seed-demo", help="create demo dependencias, queues and officials").set_defaults(
         run=_seed_demo
     )
@@ -63,6 +68,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings.port = args.port
     # The embedded default (SQLite) upgrades itself as it starts: only a newer schema stops it.
     _require_current_schema(settings, older_ok=settings.is_sqlite)
+    _require_offset_allowed(settings)
     run(settings)
     return 0
 
@@ -77,7 +83,22 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.jobs.worker import run_worker
 
     _require_current_schema(settings)
+    _require_offset_allowed(settings)
     return run_worker(settings)
+
+
+def _require_offset_allowed(settings: Settings) -> None:
+    from contact_center.services.staging_clock import require_offset_allowed
+
+    require_offset_allowed(settings)  # ConfigError (exit 2) on a production database
+
+
+def _db_mark_production(args: argparse.Namespace, settings: Settings) -> int:
+    from contact_center.services.staging_clock import mark_production
+
+    production = run_in_uow(settings, mark_production, not args.off, check_clock=False)
+    print("database marked as production" if production else "database not marked as production")
+    return 0
 
 
 def _require_current_schema(settings: Settings, *, older_ok: bool = False) -> None:
@@ -111,13 +132,15 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_in_uow(settings: Settings, action: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+def run_in_uow(
+    settings: Settings, action: Callable[..., Awaitable[Any]], *args: Any, check_clock: bool = True
+) -> Any:
     """Run one service call in its own unit of work, with the schema upgraded first on SQLite
     (and refused with `DatabaseNotReady` when it is not at this code's migrations elsewhere)."""
-    from contact_center.domain.clock import SystemClock
     from contact_center.persistence import migrate
     from contact_center.persistence.db import create_engine, session_factory
     from contact_center.services.notifier import RecordingNotifier
+    from contact_center.services.staging_clock import check_offset, clock_for
     from contact_center.services.uow import UnitOfWorkFactory
 
     async def go() -> Any:
@@ -126,7 +149,10 @@ def run_in_uow(settings: Settings, action: Callable[..., Awaitable[Any]], *args:
         await migrate.require_heads(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url, pool_size=2)
         try:
-            factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), SystemClock())
+            factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), clock_for(settings))
+            if check_clock:  # CLOCK_OFFSET_DAYS is refused on a production database
+                async with factory() as uow:
+                    await check_offset(uow, settings)
             async with factory() as uow:
                 return await action(uow, *args)
         finally:

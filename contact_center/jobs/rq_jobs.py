@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
@@ -52,6 +52,9 @@ class RqJobs:
     def __init__(self, settings: Settings, connection: Redis | None = None) -> None:
         assert settings.redis_url is not None, "RQ needs REDIS_URL"
         self._namespace = settings.redis_namespace
+        # `at` comes from the domain's clock, which CLOCK_OFFSET_DAYS may shift; RQ's scheduler
+        # compares with real time, so the offset is taken back off.
+        self._offset = timedelta(days=settings.clock_offset_days)
         self._retry_base = settings.jobs_retry_base_seconds
         self.connection = connection or Redis.from_url(settings.redis_url)
         self.queue = Queue(queue_name(settings), connection=self.connection)
@@ -124,7 +127,7 @@ class RqJobs:
                 if at is None:
                     self.queue.enqueue(RUNNER, job, *args, **options)
                 else:
-                    self.queue.enqueue_at(at, RUNNER, job, *args, **options)
+                    self.queue.enqueue_at(at - self._offset, RUNNER, job, *args, **options)
                 return True
             except DuplicateJobError:
                 if not self._discard_if_dead(rq_id):

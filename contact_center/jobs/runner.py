@@ -13,7 +13,6 @@ import asyncio
 from dataclasses import dataclass
 
 from contact_center.config import Settings, load_settings
-from contact_center.domain.clock import SystemClock
 from contact_center.jobs.port import JobArg, JobContext, resolve
 
 
@@ -49,10 +48,11 @@ def build_worker_context(settings: Settings) -> JobContext:
     from contact_center.jobs.rq_jobs import RqJobs
     from contact_center.persistence.db import create_engine, session_factory
     from contact_center.services.notifier import SocketIONotifier
+    from contact_center.services.staging_clock import clock_for
     from contact_center.services.uow import UnitOfWorkFactory
 
     assert settings.redis_url is not None, "a worker runs RQ jobs, so REDIS_URL is set"
-    clock = SystemClock()
+    clock = clock_for(settings)  # CLOCK_OFFSET_DAYS moves what jobs read, never the worker's sleeps
     # The same channel as the web processes' AsyncRedisManager, write-only: a worker has no clients.
     manager = socketio.AsyncRedisManager(
         settings.redis_url, channel=f"{settings.redis_namespace}:socketio", write_only=True

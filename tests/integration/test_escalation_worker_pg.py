@@ -301,3 +301,51 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+async def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run, [str(CLI), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+async def test_a_month_of_deadlines_is_rehearsed_with_a_clock_offset_refused_on_production(
+    pg_url: str,
+    uows: UnitOfWorkFactory,
+    private_redis: PrivateRedis,
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+    redis_namespace: str,
+) -> None:
+    inbox, port = smtp
+    env = _env(pg_url, private_redis.url, redis_namespace, port)
+    ticket_id = await _file(uows, "transito", SystemClock().now())  # filed today: nothing due for weeks
+    staging = {**env, "CLOCK_OFFSET_DAYS": "30"}
+
+    marked = await _cli(env, "db", "mark-production")
+    assert marked.returncode == 0, marked.stderr
+    for command in ("worker", "serve"):
+        refused = await _cli(staging, command)
+        assert refused.returncode == 2, (command, refused.stdout, refused.stderr)
+        assert "CLOCK_OFFSET_DAYS" in refused.stderr and "producción" in refused.stderr
+    refused_import = await _cli(staging, "escalation", "show")
+    assert refused_import.returncode == 2, refused_import.stderr
+    assert (await _cli(env, "db", "mark-production", "--off")).returncode == 0
+
+    worker = _worker(staging, tmp_path / "worker.log")
+    try:
+        started = time.monotonic()
+
+        async def fired() -> bool:
+            return len(await escalation_events(uows, ticket_id)) == 1
+
+        # Thirty days ahead the petición is overdue; the sweep still runs every 2 real seconds.
+        await eventually(fired, within=60, what="the rehearsed escalation")
+        took = time.monotonic() - started
+        await eventually(lambda: _received(inbox, OFICINA, 1), within=30, what="the Oficina's e-mail")
+    finally:
+        _stop(worker)
+    (event,) = await escalation_events(uows, ticket_id)
+    assert event["point"] == "overdue", event
+    assert took < 30, f"the worker's sleeps were shifted too ({took:.1f} s)"
+    assert "clock_offset_active" in (tmp_path / "worker.log").read_text()
