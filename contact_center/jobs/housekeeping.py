@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -35,7 +36,7 @@ def housekeeping(
     """Every second until `stop`: refresh the liveness key, hold the scheduler lock, move due
     scheduled jobs to their queues. A Redis outage is logged and waited out."""
     names = {q.name for q in queues}
-    scheduler = RQScheduler(sorted(names), connection=connection, interval=int(TICK_SECONDS))
+    scheduler: Any = RQScheduler(sorted(names), connection=connection, interval=int(TICK_SECONDS))  # untyped
     while not stop.is_set():
         try:
             _tick(connection, namespace, scheduler, names, current)
@@ -50,9 +51,7 @@ def housekeeping(
         pass  # the keys expire by themselves
 
 
-def _tick(
-    connection: Redis, namespace: str, scheduler: RQScheduler, names: set[str], current: CurrentWorker
-) -> None:
+def _tick(connection: Redis, namespace: str, scheduler: Any, names: set[str], current: CurrentWorker) -> None:
     if current.name is not None:
         beat(connection, namespace, current.name)
     if scheduler.acquired_locks != names:  # another worker's lock expires when it dies: take over

@@ -11,7 +11,7 @@ dependencias that rely on that fallback, for the start-up warning and the admin 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,7 +54,7 @@ class _People:
         self.oficina = self._supervisors(triage_ids)
         self.admins = [o for o in self.officials if o.role == Role.ADMIN.value]
 
-    def _supervisors(self, dependencia_ids: set[int | None]) -> list[Official]:
+    def _supervisors(self, dependencia_ids: Collection[int | None]) -> list[Official]:
         supervisor = Role.SUPERVISOR.value
         return [o for o in self.officials if o.role == supervisor and o.dependencia_id in dependencia_ids]
 
