@@ -177,3 +177,28 @@ async def test_the_admin_api_names_the_dependencias_without_a_supervisor(
     assert gaps["atencion_ciudadano"] == gaps["transito"] == "admins"
     agent = {"Authorization": f"Bearer {await login(client, AGENT)}"}
     assert (await client.get("/api/v1/admin/escalation-coverage", headers=agent)).status == 403
+
+
+async def test_the_extension_notice_gives_the_new_due_date_in_words(
+    backend: str,
+    make_client: AppFactory,
+    make_settings: Callable[..., Settings],
+    clock: FakeClock,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    client = await _app(make_client, make_settings, port)
+    uows = client.app[UOW]
+    agent = await official_id(uows, AGENT)
+    ticket_id = await file_salud_ticket(uows, agent, citizen_id=await _citizen(uows), notify_by_email=True)
+    radicado = (await load_ticket(uows, ticket_id)).radicado
+    headers = {"Authorization": f"Bearer {await login(client, 'admin@demo.pasto.gov.co')}"}
+    resp = await client.post(
+        f"/api/v1/tickets/{radicado}/extend",
+        json={"new_due_date": "2027-01-05", "reasons": "Se requiere concepto de la EPS."},
+        headers=headers,
+    )
+    assert resp.status == 200, await resp.text()
+    (body,) = await _mail_to(inbox, EMAIL)
+    assert "se prorrogó hasta el martes 5 de enero de 2027" in body, body
+    assert not ISO_DATE.search(body), body
