@@ -4,7 +4,8 @@ A ticket whose clock runs has a schedule of escalation points: thresholds of the
 used, 2 business days left, due today, overdue) and the statutory last days (to ask the citizen to
 complete, art. 17; to forward, art. 21; to notify an extension, art. 14 parágrafo). Each point
 reaches an audience tier: 1 the assignee, 2 also the dependencia's supervisors, 3 also the Oficina
-de Atención al Ciudadano. Points fire in order, once each; a point's key names it within the term
+de Atención al Ciudadano. Points fire in order, once each, and points that passed while nothing ran
+fire as one catch-up alert (`due_point`: the latest of them); a point's key names it within the term
 it belongs to, so an extension (a new term) brings fresh thresholds while the ones already fired
 for the original term stay fired.
 
