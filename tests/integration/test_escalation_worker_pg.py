@@ -275,8 +275,15 @@ async def test_a_sigkilled_workers_escalation_fires_within_one_sweep_after_resta
 
         await eventually(fired, within=120, what="the re-driven escalation")
         took = time.monotonic() - ready
+        asked = time.monotonic()
+        second.terminate()  # a graceful stop is prompt too, and takes its whole group along
+        second.wait(20)
+        stopping = time.monotonic() - asked
+        await asyncio.sleep(0.3)
+        assert not _group_alive(second.pid)
     finally:
         _stop(second)
+    assert stopping < 5, f"SIGTERM took {stopping:.1f} s to stop the worker"
     print(f"re-driven {took:.2f} s after the restarted worker registered")
     assert took <= SWEEP_SECONDS + 1.5, f"re-driven {took:.1f} s after the restart"
 
