@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from channels.app import http as citizen_app
 from channels.portal.pages import install_portal
 from contact_center.citizens import http as citizens
-from contact_center.core.clock import Clock, SystemClock
+from contact_center.core.clock import Clock, clock_for
 from contact_center.core.config import Settings
 from contact_center.core.db import migrate
 from contact_center.core.db.engine import create_engine, session_factory
@@ -82,7 +82,7 @@ def create_app(
         client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings
-    app[CLOCK] = clock or SystemClock()
+    app[CLOCK] = clock or clock_for(settings)  # CLOCK_OFFSET_DAYS on a staging copy
     app[METRICS] = registry
     app[SERVICES] = {}
     sio = create_server(settings)

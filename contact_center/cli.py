@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     down = db.add_parser("downgrade", help="migrate down to --revision (default: base)")
     down.add_argument("--revision", default="base")
     down.set_defaults(run=_db_downgrade)
+    mark = db.add_parser(
+        "mark-production", help="mark this database as production: CLOCK_OFFSET_DAYS is refused on it"
+    )
+    mark.add_argument("--off", action="store_true", help="remove the mark (a staging copy of production)")
+    mark.set_defaults(run=_db_mark_production)
     sub.add_parser("seed-demo", help="create demo dependencias, queues and officials").set_defaults(
         run=_seed_demo
     )
@@ -67,6 +72,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings.port = args.port
     # The embedded default (SQLite) upgrades itself as it starts: only a newer schema stops it.
     _require_current_schema(settings, older_ok=settings.is_sqlite)
+    _require_offset_allowed(settings)
     run(settings)
     return 0
 
@@ -81,7 +87,22 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.jobs.worker import run_worker
 
     _require_current_schema(settings)
+    _require_offset_allowed(settings)
     return run_worker(settings)
+
+
+def _require_offset_allowed(settings: Settings) -> None:
+    from contact_center.pqrd.services.staging_clock import require_offset_allowed
+
+    require_offset_allowed(settings)  # ConfigError (exit 2) on a production database
+
+
+def _db_mark_production(args: argparse.Namespace, settings: Settings) -> int:
+    from contact_center.pqrd.services.staging_clock import mark_production
+
+    production = run_in_uow(settings, mark_production, not args.off)
+    print("database marked as production" if production else "database not marked as production")
+    return 0
 
 
 def _require_current_schema(settings: Settings, *, older_ok: bool = False) -> None:
@@ -125,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     command: Command = args.run
     try:
+        if command not in (_serve, _worker, _db_upgrade, _db_downgrade, _db_mark_production):
+            _require_offset_allowed(settings)  # every other command reads the shifted clock
         return command(args, settings)
     except ConfigError as exc:
         print(f"contact-center: configuración no válida: {exc}", file=sys.stderr)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from contact_center.core.config import Settings
+
 BOGOTA = ZoneInfo("America/Bogota")
 
 
@@ -39,3 +41,24 @@ class FakeClock:
         if instant.tzinfo is None:
             raise ValueError("FakeClock needs timezone-aware instants")
         self._now = instant
+
+
+class OffsetClock:
+    """The system clock moved `offset` ahead (or back)."""
+
+    def __init__(self, offset: timedelta, base: Clock | None = None) -> None:
+        self.offset = offset
+        self._base = base or SystemClock()
+
+    def now(self) -> datetime:
+        return self._base.now() + self.offset
+
+
+def clock_offset(settings: Settings) -> timedelta:
+    return timedelta(days=settings.clock_offset_days)
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The clock the domain reads: the system clock, shifted by CLOCK_OFFSET_DAYS when set."""
+    offset = clock_offset(settings)
+    return OffsetClock(offset) if offset else SystemClock()

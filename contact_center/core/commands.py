@@ -12,7 +12,7 @@ from contact_center.core.config import Settings
 def run_in_uow(settings: Settings, action: Callable[..., Awaitable[Any]], *args: Any) -> Any:
     """Run one service call in its own unit of work, with the schema upgraded first on SQLite
     (and refused with `DatabaseNotReady` when it is not at this code's migrations elsewhere)."""
-    from contact_center.core.clock import SystemClock
+    from contact_center.core.clock import clock_for
     from contact_center.core.db import migrate
     from contact_center.core.db.engine import create_engine, session_factory
     from contact_center.core.notifier import RecordingNotifier
@@ -24,7 +24,7 @@ def run_in_uow(settings: Settings, action: Callable[..., Awaitable[Any]], *args:
         await migrate.require_heads(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url, pool_size=2)
         try:
-            factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), SystemClock())
+            factory = UnitOfWorkFactory(session_factory(engine), RecordingNotifier(), clock_for(settings))
             async with factory() as uow:
                 return await action(uow, *args)
         finally:

@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     jobs: Literal["auto", "inline", "rq"] = "auto"
     jobs_retry_base_seconds: float = Field(default=2.0, ge=0)
     escalation_sweep_seconds: float = Field(default=60.0, gt=0)
+    # Staging only: the clock the domain reads (deadlines, escalations, reports) runs this many days
+    # ahead; sleeps and the sweep's rhythm keep real time. Refused on a database marked as production
+    # (`contact-center db mark-production`). See README, "Rehearsing a month of deadlines".
+    clock_offset_days: float = Field(default=0.0, ge=-3650, le=3650)
     # A failed e-mail or SMS is retried by the sweep with exponential backoff from this base, for
     # this long after its first failure (contact_center.outbound.domain).
     outbound_retry_base_seconds: float = Field(default=60.0, gt=0)

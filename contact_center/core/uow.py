@@ -10,7 +10,9 @@ same connection and transaction, so mixing both stays one transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,15 +22,27 @@ from contact_center.core.notifier import Notifier
 
 log = logging.getLogger(__name__)
 
+AfterCommit = Callable[[], Awaitable[None]]
+
 
 class UnitOfWork:
     """`async with uow_factory() as uow:` ... `await uow.commit()`; leaving without commit rolls back."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], notifier: Notifier, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        notifier: Notifier,
+        clock: Clock,
+        jobs: Any = None,
+    ) -> None:
         self._sessions = sessions
         self.notifier = notifier
         self.clock = clock
+        # The process's jobs port (`contact_center.core.jobs.port.Jobs`) once its runner is up; None in
+        # CLI commands, whose work the periodic sweep picks up instead.
+        self.jobs = jobs
         self._events: list[Event] = []
+        self._after_commit: list[AfterCommit] = []
         self._session: AsyncSession | None = None
         self._connection: AsyncConnection | None = None
         self._bare: AsyncConnection | None = None
@@ -83,8 +97,14 @@ class UnitOfWork:
         """Queue an event; it goes out only if and when this unit of work commits."""
         self._events.append(event)
 
+    def after_commit(self, action: AfterCommit) -> None:
+        """Run `action` once this unit of work has committed (enqueueing the jobs that deliver what
+        the transaction stored); a failure is logged, never raised: the commit stands."""
+        self._after_commit.append(action)
+
     async def __aenter__(self) -> UnitOfWork:
         self._events = []
+        self._after_commit = []
         self._open = True
         return self
 
@@ -97,6 +117,7 @@ class UnitOfWork:
         session, connection, bare = self._session, self._connection, self._bare
         self._session, self._connection, self._bare, self._open = None, None, None, False
         self._events = []
+        self._after_commit = []
         if bare is not None:
             await bare.close()
         try:
@@ -125,6 +146,12 @@ class UnitOfWork:
                 await self.notifier.publish(events)
             except Exception:  # committed: a lost live update must not turn the success into an error
                 log.exception("events_not_published", extra={"events": [e.name for e in events]})
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                await action()
+            except Exception:  # the sweep re-drives what the action would have started
+                log.warning("after_commit_failed", exc_info=True)
 
 
 def _engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
@@ -139,9 +166,10 @@ class UnitOfWorkFactory:
         self.sessions = sessions
         self.notifier = notifier
         self.clock = clock
+        self.jobs: Any = None  # set by the jobs runner's start-up (`contact_center.jobs.install`)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.notifier, self.clock)
+        return UnitOfWork(self.sessions, self.notifier, self.clock, self.jobs)
 
     @property
     def engine(self) -> AsyncEngine:

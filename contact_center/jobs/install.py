@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from contact_center.core.http.keys import CLOCK, JOBS, NOTIFIER, SETTINGS, UOW
+from contact_center.core.http.keys import CLOCK, JOBS, METRICS, NOTIFIER, SETTINGS, UOW
 from contact_center.core.jobs.inline import InlineJobs
 from contact_center.core.jobs.port import JobContext, Jobs
 from contact_center.jobs.context import build_mailer, build_sms_sender, warn_unconfigured_channels
@@ -26,6 +26,11 @@ SWEEP_JOB = "contact_center.pqrd.services.escalation:sweep_job"
 def install_jobs(app: web.Application) -> None:
     """Set the `JOBS` app key; on the embedded default, start the runner and the sweep with the app."""
     settings = app[SETTINGS]
+    from contact_center.core.http.job_metrics import install_job_metrics
+
+    install_job_metrics(app, app[METRICS])
+    app.on_startup.append(_warn_escalation_gaps)  # runs after the database context is up
+    app.on_startup.append(_give_units_of_work_the_jobs)
     if settings.uses_rq:
         from contact_center.core.jobs.rq_jobs import RqJobs
 
@@ -56,6 +61,17 @@ def install_jobs(app: web.Application) -> None:
         await inline.stop()
 
     app.cleanup_ctx.append(lifetime)
+
+
+async def _give_units_of_work_the_jobs(app: web.Application) -> None:
+    """Units of work enqueue after commit (a status notice's delivery) through the app's runner."""
+    app[UOW].jobs = app[JOBS]
+
+
+async def _warn_escalation_gaps(app: web.Application) -> None:
+    from contact_center.pqrd.services.escalation_audience import warn_gaps_at_startup
+
+    await warn_gaps_at_startup(app[UOW])
 
 
 async def periodic_sweep(jobs: Jobs, interval: float) -> None:

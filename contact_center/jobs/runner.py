@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from contact_center.core.clock import SystemClock
 from contact_center.core.config import Settings, load_settings
 from contact_center.core.jobs.port import JobArg, JobContext, resolve
 
@@ -45,6 +44,7 @@ def build_worker_context(settings: Settings) -> JobContext:
     """The context of a worker process: it needs REDIS_URL (RQ) and reads the same settings as serve."""
     import socketio
 
+    from contact_center.core.clock import clock_for
     from contact_center.core.db.engine import create_engine, session_factory
     from contact_center.core.jobs.rq_jobs import RqJobs
     from contact_center.core.notifier import SocketIONotifier
@@ -52,18 +52,20 @@ def build_worker_context(settings: Settings) -> JobContext:
     from contact_center.jobs.context import build_mailer, build_sms_sender
 
     assert settings.redis_url is not None, "a worker runs RQ jobs, so REDIS_URL is set"
-    clock = SystemClock()
+    clock = clock_for(settings)  # CLOCK_OFFSET_DAYS moves what jobs read, never the worker's sleeps
     # The same channel as the web processes' AsyncRedisManager, write-only: a worker has no clients.
     manager = socketio.AsyncRedisManager(
         settings.redis_url, channel=f"{settings.redis_namespace}:socketio", write_only=True
     )
     notifier = SocketIONotifier(manager)
     engine = create_engine(settings.effective_database_url, pool_size=4)
+    uows = UnitOfWorkFactory(session_factory(engine), notifier, clock)
+    uows.jobs = jobs = RqJobs(settings)
     return JobContext(
-        uow=UnitOfWorkFactory(session_factory(engine), notifier, clock),
+        uow=uows,
         settings=settings,
         notifier=notifier,
-        jobs=RqJobs(settings),
+        jobs=jobs,
         clock=clock,
         mailer=build_mailer(settings),
         sms=build_sms_sender(settings),

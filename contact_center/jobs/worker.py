@@ -4,6 +4,11 @@ embedded default runs in-process, and the driver of the periodic escalation swee
 Any number of workers may run: each enqueues the sweep once a minute under an id made of the
 minute, so the sweep runs once per minute whatever the number of workers, and keeps running as
 long as one worker is alive.
+
+RQ's scheduler (delayed jobs and retries) runs in a thread of this process, not in the forked child
+RQ would start: a worker killed with SIGKILL takes it along instead of leaving it orphaned. The same
+thread refreshes this worker's liveness key (`contact_center.core.jobs.liveness`), which lets the sweep
+re-drive a job the worker was running when it died.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from contact_center.core.config import Settings
+from contact_center.core.jobs.liveness import beat, new_worker_name
 from contact_center.core.jobs.rq_jobs import QUEUE_NAMES, RqJobs, queue_name
 from contact_center.jobs.context import warn_unconfigured_channels
+from contact_center.jobs.housekeeping import CurrentWorker, housekeeping
 from contact_center.jobs.install import SWEEP_JOB
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,9 @@ def run_worker(settings: Settings) -> int:
     """Work the namespace's queues until stopped (SIGINT/SIGTERM)."""
     assert settings.redis_url is not None
     warn_unconfigured_channels(settings)  # workers send the e-mail and SMS in RQ mode
+    from contact_center.pqrd.services.escalation_audience import warn_gaps_with_engine
+
+    warn_gaps_with_engine(settings.effective_database_url)  # dependencias with nobody to escalate to
     connection = Redis.from_url(settings.redis_url)
     queues = [Queue(queue_name(settings, n), connection=connection) for n in QUEUE_NAMES]
     stop = threading.Event()
@@ -51,14 +61,25 @@ def run_worker(settings: Settings) -> int:
         daemon=True,
     )
     driver.start()
+    current = CurrentWorker()
+    keeper = threading.Thread(
+        target=housekeeping,
+        args=(connection, settings.redis_namespace, queues, current, stop),
+        name="rq-scheduler-and-liveness",
+        daemon=True,
+    )
+    keeper.start()
     try:
-        _work_until_stopped(queues, connection)
+        _work_until_stopped(queues, connection, settings.redis_namespace, current)
     finally:
         stop.set()
+        keeper.join(5)
     return 0
 
 
-def _work_until_stopped(queues: list[Queue], connection: Redis) -> None:
+def _work_until_stopped(
+    queues: list[Queue], connection: Redis, namespace: str, current: CurrentWorker
+) -> None:
     """Run an RQ worker; when Redis goes away under it, wait for Redis and start a new one.
 
     RQ's own loop retries a lost connection while it waits for a job, but quits when Redis fails
@@ -67,9 +88,11 @@ def _work_until_stopped(queues: list[Queue], connection: Redis) -> None:
     while True:
         # SimpleWorker runs jobs in this process, so the job context (database pool, notifier) is
         # built once and reused instead of once per forked work horse.
-        worker = SimpleWorker(queues, connection=connection)
+        worker = _Worker(queues, connection=connection, name=new_worker_name())
+        current.name = worker.name
         try:
-            worker.work(with_scheduler=True)
+            beat(connection, namespace, worker.name)  # alive before it can take its first job
+            worker.work(with_scheduler=False)  # the scheduler runs in `housekeeping`
         except RedisError:
             log.warning("worker_lost_redis", exc_info=True)
         if _stop_requested(worker):
@@ -77,6 +100,20 @@ def _work_until_stopped(queues: list[Queue], connection: Redis) -> None:
         log.warning("worker_restarting")
         if not _wait_for_redis(connection, worker):
             return
+
+
+class _Worker(SimpleWorker):
+    """RQ's SimpleWorker whose command channel (pubsub) thread wakes every second instead of every
+    60 s: RQ's teardown unsubscribes and then joins that thread, which, once unsubscribed, waits out
+    its whole sleep, so a SIGTERM took up to a minute to stop the worker."""
+
+    def subscribe(self) -> None:
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        # RQ declares pubsub_thread as None.
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
 
 def _stop_requested(worker: SimpleWorker) -> bool:

@@ -73,6 +73,10 @@ async def test_acknowledgement_is_emailed_in_spanish_with_radicado_and_due_date(
     assert "23/11/2026 a las 10:00 (hora de Bogotá)" in text
     assert "Tipo: Petición." in text and "Fecha límite de respuesta: 15/12/2026" in text
     assert filed["access_code"] not in text  # the code is never written down anywhere
+    # The link opens the status page (consulta) with the radicado filled in, not the filing form.
+    assert f"/portal/pqrd/consulta?radicado={filed['radicado']}" in text
+    status_page = await mailing_client.get(f"/portal/pqrd/consulta?radicado={filed['radicado']}")
+    assert status_page.status == 200 and filed["radicado"] in await status_page.text()
     async with mailing_client.app[UOW]() as uow:
         event = (
             await uow.session.scalars(select(TicketEvent).where(TicketEvent.kind == "acknowledged"))

@@ -170,7 +170,14 @@ async def test_report_figures_match_the_hand_computed_scenario(scenario: TestCli
         p90_response_days=11,
     )
     weeks = {p["label"]: p["figures"]["received"] for p in body["periods"]}
-    assert weeks == {"2026-W48": 6, "2026-W49": 1, "2026-W50": 0, "2026-W51": 0, "2026-W52": 0, "2026-W53": 0}
+    assert weeks == {
+        "Semana del 23 de noviembre de 2026": 6,
+        "Semana del 30 de noviembre de 2026": 1,
+        "Semana del 7 de diciembre de 2026": 0,
+        "Semana del 14 de diciembre de 2026": 0,
+        "Semana del 21 de diciembre de 2026": 0,
+        "Semana del 28 de diciembre de 2026": 0,
+    }
     assert body["periods"][0]["key"] == "2026-11-23"
     first_week = body["periods"][0]["figures"]
     assert (first_week["answered_on_time"], first_week["answered_late"], first_week["p90_response_days"]) == (
@@ -193,6 +200,13 @@ async def test_report_breakdowns_by_type_channel_and_dependencia(scenario: TestC
     assert by_type["queja"]["pending_overdue"] == 1 and by_type["consulta"]["lapsed"] == 1
     channels = {g["key"]: g["figures"]["received"] for g in body["by_channel"]}
     assert channels == {"app": 1, "chat": 1, "voice": 1, "web": 4}
+    labels = {g["key"]: g["label"] for g in body["by_channel"]}  # never the code "web" to a person
+    assert labels == {
+        "app": "Aplicación móvil",
+        "chat": "Chat",
+        "voice": "Línea 195 (llamada)",
+        "web": "Portal web",
+    }
     deps = {g["key"]: (g["label"], g["figures"]["received"]) for g in body["by_dependencia"]}
     assert deps == {
         "hacienda": ("Secretaría de Hacienda", 2),
@@ -215,6 +229,10 @@ async def test_transparency_figures_for_requests_for_information(scenario: TestC
     assert answered["answered_on"] == "2026-12-10" and answered["response_days"] == 11
     assert answered["access_denied"] is True and answered["dependencia"] == "hacienda"
     assert forwarded["status"] == "trasladado" and forwarded["response_days"] is None
+    assert (
+        forwarded["status_label"] == "Trasladado a otra entidad"
+        and answered["dependencia_name"] == "Secretaría de Hacienda"
+    )
 
 
 async def test_filters_by_dependencia_and_type_and_month_grouping(scenario: TestClient[Any, Any]) -> None:
@@ -227,8 +245,8 @@ async def test_filters_by_dependencia_and_type_and_month_grouping(scenario: Test
     ).json()
     # Ticket 7 was filed at 23:30 on 30 November in Bogotá (already 1 December in UTC).
     assert [(p["label"], p["figures"]["received"]) for p in month["periods"]] == [
-        ("2026-11", 4),
-        ("2026-12", 0),
+        ("Noviembre de 2026", 4),
+        ("Diciembre de 2026", 0),
     ]
 
 
@@ -248,6 +266,11 @@ async def test_csv_download_for_excel(scenario: TestClient[Any, Any]) -> None:
     requests = await _get(scenario, REPORT_URL + "&format=csv&table=information_requests")
     lines = list(csv.reader(io.StringIO((await requests.read()).decode("utf-8-sig")), delimiter=";"))
     assert lines[0][0] == "Radicado" and len(lines) == 3 and lines[1][5:] == ["11", "No", "Sí"]
+    # Names and labels, not codes; dates as Excel in es-CO reads them.
+    assert lines[1][1:5] == ["23/11/2026", "Secretaría de Hacienda", "Respondido", "10/12/2026"]
+    assert lines[2][3] == "Trasladado a otra entidad"
+    channel_rows = [row[:3] for row in rows if row[0] == "Canal"]
+    assert ["Canal", "web", "Portal web"] in channel_rows
 
 
 async def test_agents_cannot_read_reports_and_bad_queries_are_400(seeded: TestClient[Any, Any]) -> None:

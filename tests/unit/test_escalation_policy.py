@@ -14,6 +14,7 @@ from contact_center.pqrd.domain.escalation import (
     Tier,
     due_point,
     next_point,
+    overtaken,
     policy_from_dict,
     policy_to_dict,
     schedule,
@@ -110,7 +111,22 @@ def test_a_point_overtaken_by_a_fired_one_is_passed_over() -> None:
     assert keys.index("term_30") < keys.index("term_50")
     fired = {"forwarding", "term_50"}
     assert next_point(points, fired) == points[keys.index("term_50") + 1]
-    assert due_point(points, fired, points[-1].at) == points[keys.index("term_50") + 1]
+    assert due_point(points, fired, points[keys.index("term_50") + 1].at) == points[keys.index("term_50") + 1]
+
+
+def test_points_passed_while_nothing_ran_fire_once_as_the_latest_with_the_highest_tier() -> None:
+    # An imported PQRD (or a worker down for weeks): every point is behind it; one alert, not eight.
+    points = _points(ClockFacts(PqrdType.PETICION, FILED))
+    caught_up = due_point(points, set(), points[-1].at)
+    assert caught_up is not None and caught_up.key == "overdue" and caught_up.tier == Tier.ATENCION_CIUDADANO
+    assert overtaken(points, set(), caught_up) == [p.key for p in points[:-1]]
+    assert next_point(points, {caught_up.key}) is None
+    # Two days before the due date: "Quedan 2 días" (supervisors) overtakes the assignee-tier points.
+    left_2 = next(p for p in points if p.key == "left_2")
+    late = due_point(points, {"forwarding"}, left_2.at)
+    assert late is not None and late.key == "left_2" and late.tier == Tier.SUPERVISOR
+    term_80 = next(p for p in points if p.key == "term_80")
+    assert due_point(points, {"forwarding"}, term_80.at).key == "term_80"  # type: ignore[union-attr]
 
 
 def test_the_policy_round_trips_through_its_json_shape_and_refuses_bad_data() -> None:

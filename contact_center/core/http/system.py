@@ -16,6 +16,7 @@ from prometheus_client import (
 from pydantic import BaseModel
 
 from contact_center.core.db.engine import ping
+from contact_center.core.http import job_metrics
 from contact_center.core.http.api import ROUTE_SPECS, ApiRoutes, Handler, RouteSpec
 from contact_center.core.http.keys import ENGINE, METRICS, REDIS
 from contact_center.core.http.openapi import build_document
@@ -54,6 +55,7 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    await job_metrics.refresh(request.app)  # job queues and due escalations, read at scrape time
     return web.Response(
         body=generate_latest(request.app[METRICS]), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )

@@ -42,6 +42,14 @@ class InlineJobs:
         self._context: JobContext | None = None
         self._settled = asyncio.Event()  # set whenever a job id stops being pending
         self.completed = 0  # jobs that ran to the end, for tests and /metrics-style checks
+        self.running = 0  # jobs executing now (the "started" gauge of /metrics)
+        self.failed = 0  # jobs that failed after their last retry, since start-up
+
+    def counts(self) -> dict[str, int]:
+        """/metrics' gauges, as RQ's registries give them: waiting to run (queued or delayed),
+        running, failed for good."""
+        waiting = len(self._pending) - self.running
+        return {"queued": max(waiting, 0), "started": self.running, "failed": self.failed}
 
     def start(self, context: JobContext) -> None:
         self._context = context
@@ -102,6 +110,7 @@ class InlineJobs:
 
     async def _run(self, item: _Pending) -> None:
         assert self._context is not None, "start() gives the runner its context"
+        self.running += 1
         try:
             await resolve(item.job)(self._context, *item.args)
         except asyncio.CancelledError:
@@ -116,7 +125,10 @@ class InlineJobs:
                 self._put_later(retry, delay)
                 return
             log.exception("job_failed", extra={"job_id": item.job_id, "job": item.job})
+            self.failed += 1
         else:
             self.completed += 1
+        finally:
+            self.running -= 1
         self._pending.discard(item.job_id)
         self._settled.set()

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
@@ -19,6 +19,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from contact_center.core.config import Settings
+from contact_center.core.jobs.liveness import worker_is_dead
 from contact_center.core.jobs.port import JobArg, resolve
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class RqJobs:
     def __init__(self, settings: Settings, connection: Redis | None = None) -> None:
         assert settings.redis_url is not None, "RQ needs REDIS_URL"
         self._namespace = settings.redis_namespace
+        # `at` comes from the domain's clock, which CLOCK_OFFSET_DAYS may shift; RQ's scheduler
+        # compares with real time, so the offset is taken back off.
+        self._offset = timedelta(days=settings.clock_offset_days)
         self._retry_base = settings.jobs_retry_base_seconds
         self.connection = connection or Redis.from_url(settings.redis_url)
         self.queue = Queue(queue_name(settings), connection=self.connection)
@@ -123,7 +127,7 @@ class RqJobs:
                 if at is None:
                     self.queue.enqueue(RUNNER, job, *args, **options)
                 else:
-                    self.queue.enqueue_at(at, RUNNER, job, *args, **options)
+                    self.queue.enqueue_at(at - self._offset, RUNNER, job, *args, **options)
                 return True
             except DuplicateJobError:
                 if not self._discard_if_dead(rq_id):
@@ -131,12 +135,21 @@ class RqJobs:
         return False
 
     def _discard_if_dead(self, rq_id: str) -> bool:
-        """A failed or stopped job does not block its id: it is deleted so the id can run again."""
+        """A failed or stopped job does not block its id, nor does one "started" by a worker that is
+        gone (killed mid-job): it is deleted so the id can run again."""
         try:
             existing = Job.fetch(rq_id, connection=self.connection)
         except NoSuchJobError:
             return True
-        if existing.get_status(refresh=False) in _RETRYABLE_AGAIN:
+        status = existing.get_status(refresh=False)
+        abandoned = status == JobStatus.STARTED and worker_is_dead(
+            self.connection, self._namespace, existing.worker_name
+        )
+        if status in _RETRYABLE_AGAIN or abandoned:
+            if abandoned:
+                log.warning(
+                    "job_abandoned", extra={"job_id": existing.description, "worker": existing.worker_name}
+                )
             existing.delete()
             return True
         return False

@@ -4,7 +4,8 @@ A ticket whose clock runs has a schedule of escalation points: thresholds of the
 used, 2 business days left, due today, overdue) and the statutory last days (to ask the citizen to
 complete, art. 17; to forward, art. 21; to notify an extension, art. 14 parágrafo). Each point
 reaches an audience tier: 1 the assignee, 2 also the dependencia's supervisors, 3 also the Oficina
-de Atención al Ciudadano. Points fire in order, once each; a point's key names it within the term
+de Atención al Ciudadano. Points fire in order, once each, and points that passed while nothing ran
+fire as one catch-up alert (`due_point`: the latest of them); a point's key names it within the term
 it belongs to, so an extension (a new term) brings fresh thresholds while the ones already fired
 for the original term stay fired.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from enum import IntEnum
 from typing import Any
@@ -189,9 +190,31 @@ def next_point(points: Sequence[EscalationPoint], fired: Iterable[str]) -> Escal
 def due_point(
     points: Sequence[EscalationPoint], fired: Iterable[str], now: datetime
 ) -> EscalationPoint | None:
-    """The point to fire now: the first not fired yet, if its instant has come."""
-    point = next_point(points, fired)
-    return point if point is not None and point.at <= now else None
+    """The point to fire now: the LATEST of the points not fired yet whose instant has come.
+
+    Catch-up: when several points passed while nothing ran (an imported backlog, a worker down for a
+    day), only the newest fires, once; the ones it overtakes are passed over by `next_point` as soon
+    as it is recorded. Its tier is raised to the highest of the overtaken ones, so nobody who should
+    have heard about the ticket meanwhile is left out (a "Quedan 2 días" for the supervisors
+    overtaken by an assignee-tier point still reaches the supervisors).
+    """
+    due = [p for p in pending_points(points, fired) if p.at <= now]
+    if not due:
+        return None
+    tier = max(p.tier for p in due)
+    return due[-1] if due[-1].tier == tier else replace(due[-1], tier=tier)
+
+
+def overtaken(points: Sequence[EscalationPoint], fired: Iterable[str], point: EscalationPoint) -> list[str]:
+    """The keys of the pending points before `point` that firing it passes over (its catch-up)."""
+    return [p.key for p in pending_points(points, fired) if p.key != point.key and p <= point]
+
+
+def pending_points(points: Sequence[EscalationPoint], fired: Iterable[str]) -> list[EscalationPoint]:
+    """The points after the last fired one that have not fired (in order)."""
+    done = frozenset(fired)
+    last_fired = max((i for i, p in enumerate(points) if p.key in done), default=-1)
+    return [p for p in points[last_fired + 1 :] if p.key not in done]
 
 
 # -- the policy as data (stored as JSON, edited through the admin API and the CLI) -------------------

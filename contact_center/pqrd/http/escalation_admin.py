@@ -15,8 +15,8 @@ from contact_center.core.http.keys import JOBS, UOW
 from contact_center.core.officials import Role
 from contact_center.pqrd.domain.escalation import MAX_DAYS_LEFT, policy_to_dict
 from contact_center.pqrd.domain.tickets import TicketStatus
+from contact_center.pqrd.services import escalation_audience, notifications
 from contact_center.pqrd.services import escalation_policy as service
-from contact_center.pqrd.services import notifications
 
 routes = ApiRoutes()
 TAGS = ["escalation"]
@@ -167,3 +167,32 @@ async def put_notices(request: web.Request, principal: Principal, body: NoticesB
             uow, [s.value for s in body.statuses], principal.official_id
         )
     return _json(NoticesBody(statuses=sorted(statuses)))
+
+
+class CoverageGap(BaseModel):
+    dependencia_id: int
+    code: str
+    name: str
+    fallback: Literal["atencion_ciudadano", "admins", "nobody"] = Field(
+        description="who gets its supervisor-tier alerts instead: the Oficina de Atención al Ciudadano's "
+        "supervisors, else the administrators; nobody when the city has neither"
+    )
+
+
+class CoverageOut(BaseModel):
+    """Dependencias with no active supervisor to escalate to (empty: every one has one)."""
+
+    without_supervisor: list[CoverageGap]
+
+
+@routes.get(
+    "/api/v1/admin/escalation-coverage",
+    responses={200: CoverageOut},
+    role=Role.SUPERVISOR,
+    tags=TAGS,
+    summary="Which dependencias have no supervisor to escalate to, and where their alerts go instead",
+)
+async def get_coverage(request: web.Request, principal: Principal) -> web.Response:
+    async with request.app[UOW]() as uow:
+        gaps = await escalation_audience.coverage(uow)
+    return _json(CoverageOut(without_supervisor=[CoverageGap(**vars(g)) for g in gaps]))

@@ -69,8 +69,10 @@ class GroupOut(BaseModel):
 class InformationRequestOut(BaseModel):
     radicado: str
     received_on: date
-    dependencia: str
-    status: str
+    dependencia: str = Field(description="dependencia code")
+    dependencia_name: str
+    status: str = Field(description="status code")
+    status_label: str = Field(description="the status in Spanish, as the CSV shows it")
     answered_on: date | None
     response_days: int | None
     forwarded: bool
@@ -239,10 +241,10 @@ def request_rows(report: PqrdReport) -> list[list[str]]:
     return [
         [
             r.radicado,
-            r.received_on.isoformat(),
-            r.dependencia,
-            r.status,
-            r.answered_on.isoformat() if r.answered_on else "",
+            f"{r.received_on:%d/%m/%Y}",  # the way Excel in es-CO reads a date
+            r.dependencia_name or r.dependencia,
+            r.status_label or r.status,
+            f"{r.answered_on:%d/%m/%Y}" if r.answered_on else "",
             _number(r.response_days),
             _yes_no(r.forwarded),
             _yes_no(r.access_denied),

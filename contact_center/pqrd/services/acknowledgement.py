@@ -13,6 +13,7 @@ The access code is never written into the message: only its HMAC is stored anywh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from contact_center.core.clock import BOGOTA
 from contact_center.core.db.models import Dependencia, Ticket
@@ -56,13 +57,19 @@ def acknowledgement_text(
             f"Fecha límite de respuesta: {ticket.due_date:%d/%m/%Y} "
             f"({ticket.term_days} días hábiles, Ley 1755 de 2015).",
             "",
-            f"Consulte el estado en {base_url}/portal/pqrd con su número de radicado y el código de",
-            "acceso que recibió al radicar. Por seguridad, este correo no incluye ese código.",
+            f"Consulte el estado en {status_page_url(base_url, ticket.radicado)}",
+            "con el código de acceso que recibió al radicar. Por seguridad, este correo no incluye",
+            "ese código.",
             "",
             "Este es un mensaje automático; por favor no lo responda.",
         ]
     )
     return subject, body
+
+
+def status_page_url(base_url: str, radicado: str) -> str:
+    """The portal's status page (consulta) with the radicado filled in; the citizen adds the code."""
+    return f"{base_url}/portal/pqrd/consulta?{urlencode({'radicado': radicado})}"
 
 
 async def acknowledge(

@@ -19,10 +19,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from contact_center.core.db.models import Dependencia, Official, Ticket, TicketEvent
+from contact_center.core.db.models import Ticket, TicketEvent
 from contact_center.core.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, Event, official_room
 from contact_center.core.jobs.port import JobArg, JobContext, Jobs
-from contact_center.core.officials import Role
 from contact_center.core.uow import UnitOfWork
 from contact_center.outbound.jobs import DELIVER_JOB
 from contact_center.outbound.services.delivery import configured_channels, redrivable
@@ -32,16 +31,20 @@ from contact_center.pqrd.domain.escalation import (
     Tier,
     due_point,
     next_point,
+    overtaken,
     schedule,
 )
 from contact_center.pqrd.domain.legal_clock import LegalClock
 from contact_center.pqrd.domain.tickets import TicketStatus
 from contact_center.pqrd.services.clock import clock_facts, load_clock, ticket_clock
+from contact_center.pqrd.services.dependencia_directory import dependencia_ref
+from contact_center.pqrd.services.escalation_audience import audience
 from contact_center.pqrd.services.escalation_policy import (
     load_policy,
     start_reschedule,
     unfinished_reschedule,
 )
+from contact_center.pqrd.services.escalation_text import official_alert
 from contact_center.pqrd.services.notifications import notify_status_change, queue_message
 from contact_center.pqrd.services.trail import Actor, append_event
 
@@ -191,7 +194,8 @@ async def escalate(
         return None
     if not await _claim(uow, ticket_id, step):
         return None
-    return await _fire(uow, ticket, step, point, next_point(points, fired | {point.key}))
+    passed = [p for p in points if p.key in overtaken(points, fired, point)]
+    return await _fire(uow, ticket, step, point, passed, next_point(points, fired | {point.key}))
 
 
 async def _claim(uow: UnitOfWork, ticket_id: int, step: int) -> bool:
@@ -206,48 +210,35 @@ async def _claim(uow: UnitOfWork, ticket_id: int, step: int) -> bool:
 
 
 async def _fire(
-    uow: UnitOfWork, ticket: Ticket, step: int, point: EscalationPoint, upcoming: EscalationPoint | None
+    uow: UnitOfWork,
+    ticket: Ticket,
+    step: int,
+    point: EscalationPoint,
+    passed: Sequence[EscalationPoint],
+    upcoming: EscalationPoint | None,
 ) -> Fired:
     ticket.escalation_step = step
     ticket.next_escalation_at = upcoming.at if upcoming else None
-    data = {"point": point.key, "step": step, "tier": int(point.tier), "day": point.day.isoformat()}
+    reached = await audience(uow, ticket, point.tier)
+    data: dict[str, Any] = {"point": point.key, "step": step, "tier": int(point.tier)}
+    data["day"] = point.day.isoformat()
+    if passed:  # a catch-up: the points it overtook are recorded, not sent one by one
+        data["overtaken"] = [p.key for p in passed]
+    if reached.fallback is not None:
+        data["fallback"] = reached.fallback
     await append_event(uow, ticket, ESCALATED, Actor("system"), reason=point.label, data=data)
-    officials, extra_emails = await _audience(uow, ticket, point.tier)
     payload = _payload(ticket, step, point)
-    for official in officials:
+    for official in reached.officials:
         uow.emit(Event("ticket.escalated", AGENTS, official_room(official.id), payload))
     if point.tier >= Tier.SUPERVISOR or ticket.assignee_id is None:
         uow.emit(Event("ticket.escalated", SUPERVISORS, SUPERVISORS_ROOM, payload))
-    addresses = sorted({o.email for o in officials} | extra_emails)
-    subject, body = _official_mail(ticket, point)
+    addresses = sorted({o.email for o in reached.officials} | reached.emails)
+    dependencia = await dependencia_ref(uow, ticket.dependencia_id)
+    subject, body = official_alert(ticket, point, passed, dependencia.name, uow.clock.now())
     messages = [await queue_message(uow, "email", to, subject, body, ticket.id) for to in addresses]
     await uow.commit()
     log.info("ticket_escalated", extra={"ticket_id": ticket.id, "step": step, "point": point.key})
     return Fired(ticket.id, step, point, tuple(m.id for m in messages), ticket.next_escalation_at)
-
-
-async def _audience(uow: UnitOfWork, ticket: Ticket, tier: Tier) -> tuple[list[Official], set[str]]:
-    """The officials a tier reaches, and the Oficina de Atención al Ciudadano's own address."""
-    supervisors_of = select(Official).where(Official.role == Role.SUPERVISOR.value, Official.active.is_(True))
-    found: dict[int, Official] = {}
-    if ticket.assignee_id is not None:
-        assignee = await uow.session.get(Official, ticket.assignee_id)
-        if assignee is not None and assignee.active:
-            found[assignee.id] = assignee
-    if tier >= Tier.SUPERVISOR or not found:  # nobody owns it yet: its supervisors must know
-        rows = await uow.session.scalars(
-            supervisors_of.where(Official.dependencia_id == ticket.dependencia_id)
-        )
-        found.update((o.id, o) for o in rows.all())
-    emails: set[str] = set()
-    if tier >= Tier.ATENCION_CIUDADANO:
-        triage = (await uow.session.scalars(select(Dependencia).where(Dependencia.is_triage.is_(True)))).all()
-        rows = await uow.session.scalars(
-            supervisors_of.where(Official.dependencia_id.in_([d.id for d in triage]))
-        )
-        found.update((o.id, o) for o in rows.all())
-        emails = {d.email for d in triage if d.email}
-    return sorted(found.values(), key=lambda o: o.id), emails
 
 
 def _payload(ticket: Ticket, step: int, point: EscalationPoint) -> dict[str, Any]:
@@ -263,17 +254,6 @@ def _payload(ticket: Ticket, step: int, point: EscalationPoint) -> dict[str, Any
         "tier": int(point.tier),
         "label": point.label,
     }
-
-
-def _official_mail(ticket: Ticket, point: EscalationPoint) -> tuple[str, str]:
-    subject = f"Alerta de vencimiento: radicado {ticket.radicado} — {point.label}"
-    body = (
-        f"{point.label}.\n\n"
-        f"Radicado: {ticket.radicado}\nAsunto: {ticket.subject}\n"
-        f"Estado: {ticket.status}\nFecha de vencimiento: {ticket.due_date.isoformat()}\n\n"
-        "Este aviso se envía automáticamente por el sistema de PQRD de la Alcaldía de Pasto."
-    )
-    return subject, body
 
 
 # -- jobs ------------------------------------------------------------------------------------------
@@ -302,7 +282,7 @@ async def escalate_job(ctx: JobContext, ticket_id: int, step: int) -> None:
     for message_id in fired.message_ids:
         await ctx.jobs.enqueue(DELIVER_JOB, message_id, job_id=f"msg:{message_id}")
     if fired.next_at is not None and fired.next_at <= ctx.clock.now():
-        # Several points came due together (a sweep after an outage): fire them one after another.
+        # A point came due while this one fired (a run across its instant): fire it now.
         await ctx.jobs.enqueue(
             ESCALATE_JOB,
             fired.ticket_id,

@@ -15,13 +15,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from contact_center.core.db.models import CitizenIdentity, Ticket
 from contact_center.core.errors import InvalidInput
+from contact_center.core.spanish_dates import long_date
 from contact_center.core.uow import UnitOfWork
+from contact_center.outbound.jobs import DELIVER_JOB
 from contact_center.outbound.models import OutboundMessage
 from contact_center.outbound.services import mail
 from contact_center.pqrd.domain.tickets import STATUS_LABELS, TicketStatus
@@ -87,19 +90,32 @@ def notice_text(
     if target is TicketStatus.SUSPENDIDO:
         lines.append(f"Necesitamos que complete su petición: {reason or ''}".strip())
         if data.get("completion_deadline"):
-            lines.append(f"Tiene plazo hasta el {data['completion_deadline']} (art. 17, Ley 1755 de 2015).")
+            deadline = spanish_day(str(data["completion_deadline"]))
+            lines.append(f"Tiene plazo hasta el {deadline} (art. 17, Ley 1755 de 2015).")
     elif target is TicketStatus.PRORROGADO:
-        lines.append(f"El plazo para responder se prorrogó hasta el {ticket.due_date.isoformat()}.")
+        lines.append(f"El plazo para responder se prorrogó hasta el {long_date(ticket.due_date)}.")
         lines.append(f"Motivos: {reason or ''}")
     elif target is TicketStatus.RESPONDIDO:
         lines.append("Respuesta de la Alcaldía:")
         lines.append(ticket.public_answer or str(data.get("answer", "")))
     elif target is TicketStatus.TRASLADADO:
-        lines.append(f"Su petición fue trasladada a la entidad competente. {reason or ''}".strip())
+        authority = str(data.get("authority") or "").strip()
+        receiver = f"a {authority}, la entidad competente" if authority else "a la entidad competente"
+        lines.append(f"Su petición fue trasladada {receiver} (art. 21, Ley 1755 de 2015).")
+        if reason:
+            lines.append(f"Motivo: {reason}")
     elif reason:
         lines.append(reason)
     lines.append("Consulte su radicado con el código de acceso en el portal o en la Línea 195.")
     return subject, "\n\n".join(lines)
+
+
+def spanish_day(iso: str) -> str:
+    """ "2026-12-15" as "martes 15 de diciembre de 2026" (an unreadable value is shown as it is)."""
+    try:
+        return long_date(date.fromisoformat(iso))
+    except ValueError:
+        return iso
 
 
 def sms_text(ticket: Ticket, target: TicketStatus) -> str:
@@ -133,7 +149,23 @@ async def notify_status_change(
         ids.append(
             (await queue_message(uow, "sms", contact.phone, "", sms_text(ticket, target), ticket.id)).id
         )
+    if ids:
+        deliver_after_commit(uow, ids)
     return ids
+
+
+def deliver_after_commit(uow: UnitOfWork, outbound_ids: list[int]) -> None:
+    """Hand the messages to delivery jobs as soon as the transaction that stored them commits,
+    instead of waiting for the next sweep (which still re-drives them if this enqueue is lost)."""
+    jobs = uow.jobs
+    if jobs is None:
+        return
+
+    async def enqueue() -> None:
+        for outbound_id in outbound_ids:
+            await jobs.enqueue(DELIVER_JOB, outbound_id, job_id=f"msg:{outbound_id}")
+
+    uow.after_commit(enqueue)
 
 
 # -- which status changes reach the citizen ---------------------------------------------------------

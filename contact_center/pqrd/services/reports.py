@@ -33,8 +33,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from contact_center.core.db.models import Dependencia, Ticket, TicketEvent
 from contact_center.core.errors import InvalidInput
+from contact_center.core.spanish_dates import MONTHS, day_month_year
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.calendar import BusinessCalendar, bogota_date
+from contact_center.pqrd.domain.labels import channel_label, status_label
 from contact_center.pqrd.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
 from contact_center.pqrd.domain.tickets import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, TicketStatus
 from contact_center.pqrd.services.tickets import load_clock
@@ -125,12 +127,14 @@ class InformationRequest:
 
     radicado: str
     received_on: date
-    dependencia: str
-    status: str
+    dependencia: str  # its code
+    status: str  # its code
     answered_on: date | None
     response_days: int | None
     forwarded: bool
     access_denied: bool
+    dependencia_name: str = ""
+    status_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,12 +177,12 @@ def period_start(day: date, group_by: GroupBy) -> date:
 
 
 def period_label(start: date, group_by: GroupBy) -> str:
+    """The period in words ("Semana del 23 de noviembre de 2026"); its key stays the ISO date."""
     if group_by is GroupBy.WEEK:
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
+        return f"Semana del {day_month_year(start)}"
     if group_by is GroupBy.MONTH:
-        return f"{start:%Y-%m}"
-    return start.isoformat()
+        return f"{MONTHS[start.month - 1].capitalize()} de {start.year}"
+    return day_month_year(start)
 
 
 def next_period(start: date, group_by: GroupBy) -> date:
@@ -225,7 +229,7 @@ async def pqrd_report(uow: UnitOfWork, query: ReportQuery) -> PqrdReport:
         totals=groups["total"][""].finish(),
         periods=_period_rows(groups["period"], query),
         by_type=_rows(groups["type"], str, _type_label),
-        by_channel=_rows(groups["channel"], str, str),
+        by_channel=_rows(groups["channel"], str, channel_label),
         by_dependencia=_rows(
             groups["dependencia"], lambda key: dependencias[key].code, lambda key: dependencias[key].name
         ),
@@ -387,6 +391,8 @@ async def _transparency(
                 ),
                 forwarded=status == TicketStatus.TRASLADADO.value,
                 access_denied=bool(denied),
+                dependencia_name=dependencias[dep_id].name,
+                status_label=status_label(status),
             )
         )
     days = [r.response_days for r in requests if r.response_days is not None]
