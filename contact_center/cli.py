@@ -10,7 +10,14 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from contact_center import citizens_cli, escalation_cli, import_cli, ticket_cli
+from contact_center import (
+    backup_cli,
+    citizens_cli,
+    escalation_cli,
+    import_cli,
+    retention_cli,
+    ticket_cli,
+)
 from contact_center.config import ConfigError, Settings, load_settings
 from contact_center.logs import configure_logging
 from contact_center.persistence import DatabaseNotReady
@@ -52,6 +59,8 @@ EXTRA_COMMANDS.append(import_cli.register)
 EXTRA_COMMANDS.append(escalation_cli.register)
 EXTRA_COMMANDS.append(routing_cli.register)
 EXTRA_COMMANDS.append(citizens_cli.register)
+EXTRA_COMMANDS.append(backup_cli.register)
+EXTRA_COMMANDS.append(retention_cli.register)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
