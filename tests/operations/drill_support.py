@@ -129,3 +129,46 @@ def environment(backend: str, data_dir: Path) -> Iterator[dict[str, str]]:
 
 def cli(env: dict[str, str], *args: str) -> Any:
     return ServerProcess(env).run_cli(*args)
+
+
+def sql(env: dict[str, str], statement: str) -> None:
+    """One statement straight on the installation's database (to age rows, as time would)."""
+    if "DATABASE_URL" in env:
+        services.run_sync(_pg_execute(env["DATABASE_URL"], statement))
+        return
+    conn = sqlite3.connect(Path(env["DATA_DIR"]) / "pasto195.db")
+    try:
+        conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+async def _pg_execute(dsn: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def scalar(env: dict[str, str], query: str) -> Any:
+    if "DATABASE_URL" in env:
+        return services.run_sync(_pg_scalar(env["DATABASE_URL"], query))
+    conn = sqlite3.connect(Path(env["DATA_DIR"]) / "pasto195.db")
+    try:
+        return conn.execute(query).fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def _pg_scalar(dsn: str, query: str) -> Any:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(query)
+    finally:
+        await conn.close()
