@@ -49,6 +49,7 @@ from contact_center.web.keys import (
     SIO,
     UOW,
 )
+from contact_center.web.ops_metrics import install_ops_metrics
 from contact_center.web.pqrd_support import install_intake
 from contact_center.web.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
 from routing.install import install_router
@@ -124,6 +125,7 @@ def default_installers() -> list[Installer]:
         install_portal,
         _install_voice,
         _install_console,
+        install_ops_metrics,
     ]
 
 
