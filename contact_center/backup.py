@@ -18,10 +18,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
-from contact_center.backup_store import BackupError, Manifest, check_folder, copy_attachments, sha256_of
+from contact_center.backup_store import (
+    BackupError,
+    Manifest,
+    check_folder,
+    copy_attachments,
+    copy_secret,
+    restore_secret,
+    sha256_of,
+)
 from contact_center.config import Settings
 
 PG_FILE, SQLITE_FILE = "database.dump", "database.sqlite3"
@@ -69,6 +77,7 @@ async def backup(settings: Settings, folder: Path) -> Manifest:
         attachments={sha: size for sha, size in hashes.items() if sha not in missing},
         created_at=datetime.now(UTC).isoformat(),
         missing=missing,
+        secret_key=await _secret(settings, folder),
     )
     manifest.write(folder)
     return manifest
@@ -78,6 +87,11 @@ def _new_folder(folder: Path) -> None:
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder}: la carpeta de la copia ya existe y no está vacía")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+async def _secret(settings: Settings, folder: Path) -> bool:
+    """Copy the generated key when SECRET_KEY is not set (then it lives in the operator's vault)."""
+    return not settings.secret_key and await asyncio.to_thread(copy_secret, settings.data_dir, folder)
 
 
 State = tuple[dict[str, int], dict[str, int], list[str]]
@@ -149,6 +163,8 @@ async def restore(settings: Settings, folder: Path, *, force: bool = False) -> M
     if manifest.engine != engine:
         raise BackupError(f"la copia es de {manifest.engine} y DATABASE_URL apunta a {engine}")
     await asyncio.to_thread(check_folder, folder, manifest)  # nothing is touched before this passes
+    if manifest.secret_key and not settings.secret_key:
+        await asyncio.to_thread(restore_secret, folder, settings.data_dir, force=force)
     dump = folder / manifest.database_file
     if engine == "sqlite":
         counts = await asyncio.to_thread(_sqlite_restore, dump, sqlite_path(settings), force)

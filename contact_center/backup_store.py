@@ -36,6 +36,7 @@ class Manifest:
     created_at: str
     format: int = FORMAT
     missing: list[str] = field(default_factory=list)  # referenced but absent from the store
+    secret_key: bool = False  # DATA_DIR/secret_key copied (the embedded default's generated key)
 
     def write(self, folder: Path) -> None:
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=1, sort_keys=True))
@@ -99,3 +100,26 @@ def check_folder(folder: Path, manifest: Manifest) -> None:
 
 def _intact(path: Path, sha: str) -> bool:
     return path.is_file() and sha256_of(path) == sha
+
+
+SECRET_FILE = "secret_key"  # noqa: S105  # a file name, not a secret
+
+
+def copy_secret(data_dir: Path, folder: Path) -> bool:
+    """The generated SECRET_KEY of the embedded default keys every access code: it goes with the data."""
+    source = data_dir / SECRET_FILE
+    if not source.is_file():
+        return False
+    target = folder / SECRET_FILE
+    target.touch(mode=0o600)
+    target.write_bytes(source.read_bytes())
+    return True
+
+
+def restore_secret(folder: Path, data_dir: Path, *, force: bool) -> None:
+    source, target = folder / SECRET_FILE, data_dir / SECRET_FILE
+    if target.is_file() and target.read_bytes() != source.read_bytes() and not force:
+        raise BackupError(f"{target} ya existe con otra clave (los códigos de acceso fallarían): use --force")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    target.touch(mode=0o600)
+    target.write_bytes(source.read_bytes())

@@ -115,10 +115,11 @@ async def _pg_counts(dsn: str) -> dict[str, int]:
 @contextmanager
 def environment(backend: str, data_dir: Path) -> Iterator[dict[str, str]]:
     """The environment of one installation: a fresh PostgreSQL database or a SQLite file."""
-    env = {"DATA_DIR": str(data_dir), "LOG_FORMAT": "console", "JOBS": "inline", "SECRET_KEY": "drill-secret"}
+    env = {"DATA_DIR": str(data_dir), "LOG_FORMAT": "console", "JOBS": "inline"}
     if backend == "sqlite":
-        yield env
+        yield env  # the embedded default: SECRET_KEY generated into DATA_DIR/secret_key
         return
+    env["SECRET_KEY"] = "drill-secret"  # required on PostgreSQL; kept by the operator, not the backup
     name = services.unique_name("p195_drill")
     env["DATABASE_URL"] = services.run_sync(services.create_database(name))
     try:
