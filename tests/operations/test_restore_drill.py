@@ -53,6 +53,8 @@ async def test_backup_restores_into_an_empty_installation(backend: str, tmp_path
         with ServerProcess(target, log_path=tmp_path / "target.log") as server:
             for n, one in enumerate(filed):  # the citizens' access codes still open their files
                 assert sorted(await download(server.url, one)) == sorted([pdf(n), PNG])
+            later = await file_pqrds(server.url, 1)  # sequences restored: a new radicado, no clash
+            assert later[0]["radicado"] not in {one["radicado"] for one in filed}
 
         again = cli(target, "restore", str(tmp_path / "copy"))
         assert again.returncode == 1 and "no está vacía" in again.stderr
