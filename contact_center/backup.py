@@ -13,13 +13,14 @@ the manifest before it touches anything, and compares the restored row counts wi
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from contact_center.backup_store import (
     BackupError,
@@ -44,6 +45,19 @@ def libpq_url(settings: Settings) -> str:
     """The PostgreSQL URL as pg_dump, pg_restore and asyncpg read it (no SQLAlchemy driver name)."""
     url = make_url(settings.effective_database_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
+
+
+async def pg_tool(*args: str, url: str) -> tuple[int, str]:
+    """Run pg_dump or pg_restore on `url`; the password goes in PGPASSWORD, not on the command line
+    (where `ps` would show it). Returns the exit code and stderr."""
+    parsed = make_url(url)
+    env = {**os.environ, "PGPASSWORD": parsed.password} if parsed.password else None
+    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+                      parsed.query)  # fmt: skip
+    command = [*args, "-d", bare.render_as_string(hide_password=False)]
+    proc = await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE)
+    _, err = await proc.communicate()
+    return proc.returncode or 0, err.decode(errors="replace").strip()
 
 
 def sqlite_path(settings: Settings) -> Path:
@@ -107,16 +121,14 @@ async def _pg_backup(url: str, target: Path) -> State:
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
-            dump = await asyncio.create_subprocess_exec(
-                "pg_dump", "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-                "-f", str(target), "-d", url, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+            options = ["-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", "-f", str(target)]
+            dump = asyncio.ensure_future(pg_tool("pg_dump", *options, url=url))
             state = await _pg_state(conn)  # the same snapshot pg_dump reads
-            _, err = await dump.communicate()
+            code, err = await dump
     finally:
         await conn.close()
-    if dump.returncode != 0:
-        raise BackupError(f"pg_dump falló ({dump.returncode}): {err.decode(errors='replace').strip()}")
+    if code != 0:
+        raise BackupError(f"pg_dump falló ({code}): {err}")
     return state
 
 
@@ -189,13 +201,11 @@ async def _pg_restore(url: str, dump: Path, force: bool) -> dict[str, int]:
     finally:
         await conn.close()
     clean = ["--clean", "--if-exists"] if force else []
-    proc = await asyncio.create_subprocess_exec(
-        "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *clean, "-d", url, str(dump),
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, err = await proc.communicate()
-    if proc.returncode != 0:
-        raise BackupError(f"pg_restore falló ({proc.returncode}): {err.decode(errors='replace').strip()}")
+    code, err = await pg_tool(
+        "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *clean, str(dump), url=url
+    )
+    if code != 0:
+        raise BackupError(f"pg_restore falló ({code}): {err}")
     conn = await asyncpg.connect(url)
     try:
         counts, _, _ = await _pg_state(conn)
