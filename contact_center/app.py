@@ -17,6 +17,7 @@ from contact_center.domain.clock import Clock, SystemClock
 from contact_center.jobs.install import install_jobs
 from contact_center.persistence import migrate
 from contact_center.persistence.db import create_engine, session_factory
+from contact_center.retention_jobs import install_retention
 from contact_center.services.notifier import SocketIONotifier
 from contact_center.services.uow import UnitOfWorkFactory
 from contact_center.web import (
@@ -126,6 +127,7 @@ def default_installers() -> list[Installer]:
         _install_voice,
         _install_console,
         install_ops_metrics,
+        install_retention,
     ]
 
 

@@ -3,6 +3,7 @@ idempotency records go; chats that became PQRDs, PQRD records and their audit tr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -108,3 +109,19 @@ def test_a_relative_recordings_dir_is_a_configuration_error(tmp_path: Path) -> N
     assert done.returncode == 2 and "RECORDINGS_DIR" in done.stderr
     shown = cli({"DATA_DIR": str(tmp_path), "RECORDINGS_DIR": ""}, "retention", "show")
     assert json.loads(shown.stdout)["recordings_dir"] is None  # empty means none, never "."
+
+
+async def test_the_embedded_default_runs_retention_itself_at_start(tmp_path: Path) -> None:
+    with environment("sqlite", tmp_path / "var") as env:
+        assert cli(env, "seed-demo").returncode == 0
+        with ServerProcess(env, log_path=tmp_path / "first.log") as server:
+            await idempotent_filing(server.url)
+        sql(env, "UPDATE idempotency_records SET created_at = datetime(created_at, '-40 days')")
+        assert scalar(env, "SELECT count(*) FROM idempotency_records") == 1
+        with ServerProcess(env, log_path=tmp_path / "second.log"):  # default: 30 days
+            for _ in range(75):  # the job runs just after start-up: allow 15 s on a busy machine
+                if scalar(env, "SELECT count(*) FROM idempotency_records") == 0:
+                    break
+                await asyncio.sleep(0.2)
+        assert scalar(env, "SELECT count(*) FROM idempotency_records") == 0
+        assert scalar(env, "SELECT count(*) FROM tickets") == 1
