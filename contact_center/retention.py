@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, func, select
 
 from contact_center.config import ConfigError
 from contact_center.persistence.models import Attachment, Conversation, IdempotencyRecord, Message
@@ -94,19 +94,18 @@ async def _chat_messages(uow: UnitOfWork, cutoff: datetime | None, dry_run: bool
         .where(Conversation.ticket_id.is_(None))
         .where(~exists().where(Attachment.conversation_id == Conversation.id))
     )
-    doomed = select(Message.id).where(Message.conversation_id.in_(expired))
-    ids = list((await uow.session.scalars(doomed)).all())
-    if ids and not dry_run:
-        for start in range(0, len(ids), 1000):  # bounded IN lists (SQLite's variable limit)
-            await uow.session.execute(delete(Message).where(Message.id.in_(ids[start : start + 1000])))
-    return len(ids)
+    doomed = Message.conversation_id.in_(expired)
+    count = int(await uow.session.scalar(select(func.count()).select_from(Message).where(doomed)) or 0)
+    if count and not dry_run:
+        await uow.session.execute(delete(Message).where(doomed))
+    return count
 
 
 async def _idempotency(uow: UnitOfWork, cutoff: datetime | None, dry_run: bool) -> int:
     if cutoff is None:
         return 0
     old = IdempotencyRecord.created_at < cutoff
-    count = len((await uow.session.execute(select(IdempotencyRecord.key).where(old))).all())
+    count = int(await uow.session.scalar(select(func.count()).select_from(IdempotencyRecord).where(old)) or 0)
     if count and not dry_run:
         await uow.session.execute(delete(IdempotencyRecord).where(old))
     return count
