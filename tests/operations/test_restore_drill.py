@@ -58,6 +58,10 @@ async def test_backup_restores_into_an_empty_installation(backend: str, tmp_path
 
         again = cli(target, "restore", str(tmp_path / "copy"))
         assert again.returncode == 1 and "no está vacía" in again.stderr
+        forced = cli(target, "restore", str(tmp_path / "copy"), "--force")  # back to the backup's state
+        assert forced.returncode == 0, forced.stderr
+        assert counts(target) == before
+        assert cli(target, "tickets", "verify-chain", "--all").returncode == 0
 
 
 def test_a_damaged_backup_is_refused_before_anything_is_written(backend: str, tmp_path: Path) -> None:
