@@ -4,15 +4,18 @@ service really exposes on /metrics, with the values the rules expect."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import subprocess
 from pathlib import Path
 from urllib.request import urlopen
 
+import aiohttp
 import pytest
 import yaml
 
+from tests.asterisk_peer import AmiPeer
 from tests.operations.drill_support import cli, environment
 from tests.support import services
 from tests.support.chat_clients import citizen, close_all
@@ -117,3 +120,23 @@ def test_database_down_is_reported_not_hidden_behind_a_failed_scrape(tmp_path: P
             name = env["DATABASE_URL"].rsplit("/", 1)[1]
             services.run_sync(services.drop_database(name))
             assert exposed(server.url)["pasto195_database_up"] == 0  # and /metrics still answers 200
+
+
+async def scrape(url: str) -> dict[str, float]:
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as resp:
+        assert resp.status == 200
+        text = await resp.text()
+    pairs = (line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return {series: float(value) for series, value in pairs}
+
+
+async def test_ami_link_up_follows_a_real_ami_peer(tmp_path: Path) -> None:
+    async with AmiPeer() as peer:
+        env = {"DATA_DIR": str(tmp_path), "AMI_HOST": "127.0.0.1", "AMI_PORT": str(peer.port),
+               "AMI_USERNAME": peer.username, "AMI_SECRET": peer.secret, "LOG_FORMAT": "console"}  # fmt: skip
+        with ServerProcess(env, log_path=tmp_path / "server.log") as server:
+            for _ in range(100):  # the link comes up in the background, with backoff
+                if (await scrape(server.url)).get("pasto195_ami_link_up") == 1:
+                    break
+                await asyncio.sleep(0.1)
+            assert (await scrape(server.url))["pasto195_ami_link_up"] == 1
