@@ -72,6 +72,7 @@ def test_services_are_hardened(name: str) -> None:
 def test_long_running_services_restart_and_belong_to_the_target(name: str) -> None:
     unit = _unit(name)
     assert unit["Service"]["Restart"] == "always"
+    assert unit["Service"]["RestartPreventExitStatus"] == "2"  # a bad variable does not loop
     assert unit["Unit"]["PartOf"] == "pasto195.target"
     assert unit["Install"]["WantedBy"] == "pasto195.target"
 
