@@ -37,6 +37,8 @@ from contact_center.core.notifier import SocketIONotifier
 from contact_center.core.uow import UnitOfWorkFactory
 from contact_center.jobs.install import install_jobs
 from contact_center.officials import http as officials
+from contact_center.operations.metrics import install_ops_metrics
+from contact_center.operations.retention_jobs import install_retention
 from contact_center.pqrd.http import calendar_admin, escalation_admin, pqrd, reports, tickets
 from contact_center.pqrd.http import deadline as pqrd_deadline
 from contact_center.pqrd.http import imports as ticket_import
@@ -116,6 +118,8 @@ def default_installers() -> list[Installer]:
         install_portal,
         _install_voice,
         _install_console,
+        install_ops_metrics,
+        install_retention,
     ]
 
 

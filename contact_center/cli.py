@@ -15,6 +15,7 @@ from contact_center.core.commands import run_in_uow
 from contact_center.core.config import ConfigError, Settings, load_settings
 from contact_center.core.db import DatabaseNotReady
 from contact_center.core.logs import configure_logging
+from contact_center.operations import backup_cli, retention_cli
 from contact_center.pqrd.cli import escalation as escalation_cli
 from contact_center.pqrd.cli import imports as import_cli
 from contact_center.pqrd.cli import tickets as ticket_cli
@@ -61,6 +62,8 @@ EXTRA_COMMANDS.append(import_cli.register)
 EXTRA_COMMANDS.append(escalation_cli.register)
 EXTRA_COMMANDS.append(routing_cli.register)
 EXTRA_COMMANDS.append(citizens_cli.register)
+EXTRA_COMMANDS.append(backup_cli.register)
+EXTRA_COMMANDS.append(retention_cli.register)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
