@@ -196,7 +196,7 @@ async def drop_database(name: str) -> None:
 def app_env(dsn: str, redis: bool, tag: str) -> dict[str, str]:
     return {
         "DATABASE_URL": dsn,
-        "SECRET_KEY": "bench-secret",
+        "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
         "LOG_LEVEL": "WARNING",
         "JOBS": "inline",
         "REDIS_URL": REDIS_URL if redis else "",

@@ -171,7 +171,7 @@ async def bench_postgres(clients: int, seconds: float, work: Path, processes: in
         await asyncio.to_thread(migrate.upgrade, dsn.replace("postgresql://", "postgresql+asyncpg://", 1))
         env = {
             "DATABASE_URL": dsn,
-            "SECRET_KEY": "bench-secret",
+            "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
             "DATA_DIR": str(work / "pg"),
             "LOG_LEVEL": "WARNING",
         }

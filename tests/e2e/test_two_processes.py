@@ -27,7 +27,7 @@ def two_servers(tmp_path: Path, redis_namespace: str) -> Iterator[tuple[str, str
         "DATABASE_URL": dsn,
         "REDIS_URL": services.REDIS_URL,
         "REDIS_NAMESPACE": redis_namespace,
-        "SECRET_KEY": "two-processes-test-secret",
+        "SECRET_KEY": "two-processes-test-secret-of-32-bytes+",
         "DATA_DIR": str(tmp_path),
         "LOG_FORMAT": "console",
         "JOBS": "inline",

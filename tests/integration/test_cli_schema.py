@@ -58,7 +58,7 @@ def test_on_a_fresh_postgres_the_commands_ask_for_db_upgrade_then_work(
         "DATABASE_URL": fresh_postgres,
         "REDIS_URL": services.REDIS_URL,
         "REDIS_NAMESPACE": redis_namespace,
-        "SECRET_KEY": "s",
+        "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes",
         "DATA_DIR": str(tmp_path / "var"),
     }
     server = ServerProcess(env, log_path=tmp_path / "server.log")
