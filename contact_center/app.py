@@ -50,6 +50,7 @@ from contact_center.web.keys import (
     UOW,
 )
 from contact_center.web.pqrd_support import install_intake
+from contact_center.web.safe_input import input_middleware
 from contact_center.web.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
 from routing.install import install_router
 
@@ -86,7 +87,7 @@ def create_app(
     registry = CollectorRegistry()
     http_metrics = system.HttpMetrics(registry)
     app = web.Application(
-        middlewares=[http_metrics.middleware, error_middleware],
+        middlewares=[http_metrics.middleware, error_middleware, input_middleware],
         client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings
