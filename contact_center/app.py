@@ -50,8 +50,8 @@ from contact_center.web.keys import (
     UOW,
 )
 from contact_center.web.pqrd_support import install_intake
-from contact_center.web.safe_input import input_middleware
 from contact_center.web.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
+from contact_center.web.safe_input import input_middleware
 from routing.install import install_router
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
-
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
