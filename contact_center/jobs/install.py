@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from contact_center.jobs.best_effort import BestEffortJobs
 from contact_center.jobs.context import build_mailer, warn_unconfigured_channels
 from contact_center.jobs.inline import InlineJobs
 from contact_center.jobs.port import JobContext, Jobs
@@ -29,7 +30,7 @@ def install_jobs(app: web.Application) -> None:
     if settings.uses_rq:
         from contact_center.jobs.rq_jobs import RqJobs
 
-        app[JOBS] = RqJobs(settings)
+        app[JOBS] = BestEffortJobs(RqJobs(settings))  # after a commit, Redis down is not an error
         return
     inline = InlineJobs(app[CLOCK], retry_base_seconds=settings.jobs_retry_base_seconds)
     app[JOBS] = inline

@@ -99,7 +99,12 @@ async def run_once(
             headers={REPLAYED_HEADER: "true"},
         )
     if after_commit is not None:
-        await after_commit()
+        try:
+            await after_commit()
+        except Exception:
+            # Committed: the answer stands. What follows a commit is best-effort (its rows are
+            # re-driven by the sweep), and a 5xx now would make the client file again.
+            log.exception("after_commit_failed", extra={"path": request.path})
     return web.Response(body=outcome.body, status=outcome.status, content_type="application/json")
 
 
