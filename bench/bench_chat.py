@@ -212,7 +212,7 @@ def app_server(mode: str) -> None:
     from contact_center.cli import main
 
     if mode == "seed":
-        assert main(["db", "upgrade"]) == main(["seed-demo"]) == 0
+        assert main(["db", "upgrade"]) == main(["seed-demo", "--allow-demo-accounts"]) == 0
     else:
         sys.stdin.readline()
     sys.exit(main(["serve"]))

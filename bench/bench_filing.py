@@ -135,7 +135,7 @@ async def measured(servers: Sequence[ServerProcess], clients: int, seconds: floa
 def served(env: dict[str, str], log: Path, processes: int = 1) -> list[ServerProcess]:
     """Seed the database, then start `processes` web processes on it (each on its own port)."""
     first = ServerProcess(env, log_path=log)
-    result = first.run_cli("seed-demo")
+    result = first.run_cli("seed-demo", "--allow-demo-accounts")
     if result.returncode != 0:
         raise RuntimeError(result.stderr)
     servers = [first]

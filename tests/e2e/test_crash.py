@@ -95,7 +95,7 @@ async def test_sigkill_loses_no_acknowledged_filing_and_retries_duplicate_nothin
     crash_env: dict[str, str], tmp_path: Path
 ) -> None:
     server = ServerProcess(crash_env, log_path=tmp_path / "server.log")
-    assert server.run_cli("seed-demo").returncode == 0
+    assert server.run_cli("seed-demo", "--allow-demo-accounts").returncode == 0
     await asyncio.to_thread(server.start)
     acked: dict[str, str] = {}
     in_flight: set[str] = set()

@@ -33,7 +33,7 @@ def two_servers(tmp_path: Path, redis_namespace: str) -> Iterator[tuple[str, str
         "JOBS": "inline",
     }
     first = ServerProcess(env, log_path=tmp_path / "a.log")
-    for command in (["db", "upgrade"], ["seed-demo"]):
+    for command in (["db", "upgrade"], ["seed-demo", "--allow-demo-accounts"]):
         done = first.run_cli(*command)
         assert done.returncode == 0, done.stderr
     second = ServerProcess(env, log_path=tmp_path / "b.log")
