@@ -28,7 +28,11 @@ CLIENTS = 8
 
 @pytest.fixture(params=["postgres", "sqlite"])
 def crash_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {"DATA_DIR": str(tmp_path / "var"), "SECRET_KEY": "crash-test-key-of-at-least-32-bytes", "LOG_LEVEL": "WARNING"}
+    env = {
+        "DATA_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": "crash-test-key-of-at-least-32-bytes",
+        "LOG_LEVEL": "WARNING",
+    }
     if request.param == "sqlite":
         yield {**env, "DATABASE_URL": ""}
         return
