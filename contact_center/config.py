@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     # client address, and successful filings and registrations per client address, per window.
     login_failures_per_address: int = Field(default=10, ge=1)
     login_failures_per_client: int = Field(default=20, ge=1)
-    login_free_failures: int = Field(default=5, ge=1)
+    login_free_failures: int = Field(default=10, ge=1)
     login_max_delay_seconds: int = Field(default=900, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     filing_limit: int = Field(default=20, ge=1)

@@ -18,19 +18,18 @@ from sqlalchemy import select
 
 from channels.portal import csrf, forms, submission
 from channels.portal.formatting import FILTERS
-from channels.portal.status import lookup
+from channels.portal.status import CaseStatus, lookup
 from channels.portal.submission import Receipt
-from contact_center.domain.errors import DomainError
+from contact_center.domain.errors import DomainError, NotFound
 from contact_center.domain.privacy import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
 from contact_center.persistence.models import Dependencia
 from contact_center.services import intake
 from contact_center.services.attachments import MAX_FILE_BYTES, MAX_FILES
 from contact_center.services.uow import UnitOfWork
-from contact_center.web import idempotency
-from contact_center.web.client_address import client_address
+from contact_center.web import attempts, idempotency
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.multipart import read_form
-from contact_center.web.pqrd_support import attachment_store, limiter
+from contact_center.web.pqrd_support import attachment_store
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -173,11 +172,15 @@ async def submit_status(request: web.Request) -> web.Response:
     if not values["radicado"] or not code:
         error = "Escriba el número de radicado y el código de acceso."
         return render(request, "consulta.html", 400, values=values, error=error, case=None)
-    try:
+    secret = request.app[SETTINGS].signing_key()
+
+    async def attempt() -> CaseStatus:
         async with request.app[UOW]() as uow:
-            secret = request.app[SETTINGS].signing_key()
-            failures = limiter(request.app)
-            case = await lookup(uow, values["radicado"], code, secret, failures, client_address(request))
+            return await lookup(uow, values["radicado"], code, secret)
+
+    try:
+        policy = attempts.code_policy(request.app[SETTINGS])
+        case = await attempts.guarded(request, "code", values["radicado"], attempt, NotFound, policy)
     except DomainError as exc:
         return render(request, "consulta.html", exc.status, values=values, error=exc.message, case=None)
     return render(request, "consulta.html", values=values, error=None, case=case)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contact_center.persistence.citizen_models
 import contact_center.persistence.console_models
 import contact_center.persistence.import_models
+import contact_center.persistence.limit_models
 import contact_center.persistence.merge_models
 import contact_center.persistence.outbound_models
 import contact_center.persistence.routing_models

@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from contact_center.domain.errors import DomainError, NotFound, TooManyRequests
+from contact_center.domain.errors import DomainError, NotFound
 from contact_center.domain.legal_clock import PqrdType, PriorityFlag, parse_pqrd_type
 from contact_center.domain.officials import Role
 from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
@@ -25,13 +25,12 @@ from contact_center.services.attachments import AttachmentStore, check_uploads
 from contact_center.services.citizens import CitizenDetails
 from contact_center.services.tickets import access_code_matches, ticket_by_radicado
 from contact_center.services.uow import UnitOfWork
-from contact_center.web import idempotency
+from contact_center.web import attempts, idempotency
 from contact_center.web.api import ApiRoutes
 from contact_center.web.auth import request_token, require_principal
-from contact_center.web.client_address import client_address
 from contact_center.web.filing import file_once
 from contact_center.web.keys import SETTINGS, UOW
-from contact_center.web.pqrd_support import attachment_store, limiter, read_multipart
+from contact_center.web.pqrd_support import attachment_store, read_multipart
 
 routes = ApiRoutes()
 _NOT_FOUND = "No encontramos un radicado con ese número y código de acceso."
@@ -160,19 +159,22 @@ async def file_pqrd(request: web.Request, body: PqrdIn | None = None) -> web.Res
 
 
 async def _open_with_code(request: web.Request, uow: UnitOfWork, radicado: str, code: str) -> Ticket:
-    """The ticket if the code opens it; the same 404 otherwise, counted against client and radicado."""
-    keys = [f"ip:{client_address(request)}", f"rad:{radicado[:30]}"]
-    failures = limiter(request.app)
-    if await failures.blocked(keys):
-        raise TooManyRequests("Demasiados intentos fallidos. Intente de nuevo en 15 minutos.")
-    try:
-        ticket = await ticket_by_radicado(uow, radicado)
-    except DomainError:
-        ticket = None
-    if ticket is None or not access_code_matches(ticket, code, request.app[SETTINGS].signing_key()):
-        await failures.record(keys)
-        raise NotFound(_NOT_FOUND)
-    return ticket
+    """The ticket if the code opens it; the same 404 otherwise, counted by `attempts.guarded`
+    against the case and the client address. The code is checked in a unit of work of its own,
+    before `uow` holds a connection: the counters may need one (SQLite has a single one)."""
+
+    async def attempt() -> None:
+        async with request.app[UOW]() as own:
+            try:
+                ticket = await ticket_by_radicado(own, radicado)
+            except DomainError:
+                ticket = None
+            if ticket is None or not access_code_matches(ticket, code, request.app[SETTINGS].signing_key()):
+                raise NotFound(_NOT_FOUND)
+
+    policy = attempts.code_policy(request.app[SETTINGS])
+    await attempts.guarded(request, "code", radicado[:30], attempt, NotFound, policy)
+    return await ticket_by_radicado(uow, radicado)
 
 
 @routes.get(
