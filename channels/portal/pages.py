@@ -26,7 +26,7 @@ from contact_center.persistence.models import Dependencia
 from contact_center.services import intake
 from contact_center.services.attachments import MAX_FILE_BYTES, MAX_FILES
 from contact_center.services.uow import UnitOfWork
-from contact_center.web import attempts, idempotency
+from contact_center.web import attempts, idempotency, throttle
 from contact_center.web.keys import JOBS, SETTINGS, UOW
 from contact_center.web.multipart import read_form
 from contact_center.web.pqrd_support import attachment_store
@@ -146,7 +146,11 @@ async def file_from_portal(
         return 200, Receipt.of(result, filing.subject, form.values["correo"]).to_json()
 
     meaning = [form.values, form.priorities, [(u.filename, f.sha256) for u, f in filing.attachments]]
-    outcome = await idempotency.once(request.app[UOW], claim, idempotency.fingerprint(meaning), effect)
+
+    async def run() -> idempotency.Outcome:
+        return await idempotency.once(request.app[UOW], claim, idempotency.fingerprint(meaning), effect)
+
+    outcome = await throttle.filing(request, run, lambda o: o.replayed)
     receipt = Receipt.from_json(outcome.json())
     if outcome.replayed:
         log.info("portal_pqrd_resubmitted", extra={"radicado": receipt.radicado})

@@ -35,6 +35,10 @@ class Counters(Protocol):
 
     async def reset(self, key: str) -> None: ...
 
+    async def remaining(self, key: str) -> float:
+        """Seconds until the window of `key` ends (0.0 when it has none)."""
+        ...
+
     async def hold(self, key: str, seconds: float) -> float:
         """Take `key` for `seconds` if free: 0.0; otherwise the seconds until it is free."""
         ...
@@ -69,6 +73,10 @@ class RedisCounters:
 
     async def reset(self, key: str) -> None:
         await self.redis.delete(self._key(key))
+
+    async def remaining(self, key: str) -> float:
+        left = await self.redis.pttl(self._key(key))
+        return left / 1000 if left > 0 else 0.0
 
     async def hold(self, key: str, seconds: float) -> float:
         millis = max(1, int(seconds * 1000))
@@ -120,6 +128,12 @@ class SqlCounters:
         async with self.uows() as uow:
             await uow.session.execute(delete(_TABLE).where(_TABLE.c.key == key))
             await uow.commit()
+
+    async def remaining(self, key: str) -> float:
+        async with self.uows() as uow:
+            until = await uow.session.scalar(select(_TABLE.c.expires_at).where(_TABLE.c.key == key))
+            now = _now(uow)
+        return max(0.0, float(until) - now) if until is not None else 0.0
 
     async def hold(self, key: str, seconds: float) -> float:
         async with self.uows() as uow:

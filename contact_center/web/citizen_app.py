@@ -21,7 +21,7 @@ from contact_center.services import citizen_cases as cases
 from contact_center.services.citizen_accounts import CitizenPrincipal, Registration
 from contact_center.services.citizens import CitizenDetails
 from contact_center.services.tickets import Actor, append_event, notify_ticket
-from contact_center.web import idempotency, login_limits
+from contact_center.web import idempotency, login_limits, throttle
 from contact_center.web.api import MAX_ROW_ID, ApiRoutes, Handler
 from contact_center.web.citizen_schemas import (
     AppAccountOut,
@@ -99,7 +99,7 @@ def _require_multipart(request: web.Request) -> None:
 @routes.post(
     "/api/v1/app/register",
     body=AppRegisterIn,
-    responses={201: AppRegisterOut, 409: None},
+    responses={201: AppRegisterOut, 409: None, 429: None},
     tags=TAGS,
     summary="Create a citizen account; a verification code goes to the email",
 )
@@ -111,15 +111,21 @@ async def register(request: web.Request, body: AppRegisterIn) -> web.Response:
     data = Registration(
         body.email, body.password, body.name, body.document_type, body.document_number, body.phone
     )
-    async with request.app[UOW]() as uow:
-        registered = await accounts.register(uow, data)
-        outbound_id = await accounts.queue_verification_mail(uow, registered, request.app[SETTINGS].base_url)
-        await uow.commit()
-    await request.app[JOBS].enqueue(
-        accounts.VERIFICATION_MAIL_JOB, outbound_id, job_id=f"verify-mail:{outbound_id}"
-    )
-    out = AppRegisterOut(account_id=registered.account_id, email=registered.email, status="verification_sent")
-    return web.json_response(out.model_dump(), status=201)
+
+    async def create() -> web.Response:
+        async with request.app[UOW]() as uow:
+            registered = await accounts.register(uow, data)
+            base_url = request.app[SETTINGS].base_url
+            outbound_id = await accounts.queue_verification_mail(uow, registered, base_url)
+            await uow.commit()
+        await request.app[JOBS].enqueue(
+            accounts.VERIFICATION_MAIL_JOB, outbound_id, job_id=f"verify-mail:{outbound_id}"
+        )
+        status = "verification_sent"
+        out = AppRegisterOut(account_id=registered.account_id, email=registered.email, status=status)
+        return web.json_response(out.model_dump(), status=201)
+
+    return await throttle.registration(request, create)
 
 
 @routes.post(
@@ -278,7 +284,7 @@ def _app_filing(body: AppPqrdIn, uploads: list[Any], citizen: CitizenPrincipal) 
     "/api/v1/app/pqrd",
     body=AppPqrdIn,
     multipart=True,
-    responses={201: AppPqrdFiled, 401: None, 413: None, 415: None, 422: None},
+    responses={201: AppPqrdFiled, 401: None, 413: None, 415: None, 422: None, 429: None},
     tags=TAGS,
     summary="File a PQRD as the signed-in citizen (JSON, or multipart with up to 5 files)",
 )

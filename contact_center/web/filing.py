@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from contact_center.services import intake
 from contact_center.services.tickets import FiledTicket
 from contact_center.services.uow import UnitOfWork
-from contact_center.web import idempotency
+from contact_center.web import idempotency, throttle
 from contact_center.web.keys import JOBS, SETTINGS
 from contact_center.web.pqrd_support import attachment_store, filing_slots
 
@@ -43,5 +43,8 @@ async def file_once(
     async def after() -> None:
         await intake.after_commit(request.app.get(JOBS), done[-1])
 
-    async with filing_slots(request.app):
-        return await idempotency.run_once(request, idempotency.fingerprint(meaning), effect, after)
+    async def run() -> web.Response:
+        async with filing_slots(request.app):
+            return await idempotency.run_once(request, idempotency.fingerprint(meaning), effect, after)
+
+    return await throttle.filing(request, run, lambda r: idempotency.REPLAYED_HEADER in r.headers)

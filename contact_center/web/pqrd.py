@@ -132,7 +132,7 @@ def _filing(body: PqrdIn, uploads: list[Any]) -> intake.Filing:
     "/api/v1/pqrd",
     body=PqrdIn,
     multipart=True,
-    responses={201: PqrdFiled, 413: None, 415: None, 422: None},
+    responses={201: PqrdFiled, 413: None, 415: None, 422: None, 429: None},
     tags=["pqrd"],
     summary="File a PQRD (JSON, or multipart with the same fields plus up to 5 files)",
 )

@@ -89,3 +89,51 @@ async def test_wrong_access_codes_from_many_addresses_do_not_lock_the_citizen_ou
         429,
     }
     assert (await client.get(url, params={"access_code": code}, headers=via(OWNER))).status == 200
+
+
+async def _file(client: Client, address: str, key: str | None = None) -> Any:
+    headers = via(address) | ({"Idempotency-Key": key} if key else {})
+    anonymous = {**FILING, "citizen": None, "anonymous": True, "notify_by_email": False}
+    return await client.post("/api/v1/pqrd", json=anonymous, headers=headers)
+
+
+async def test_filing_is_throttled_per_client_address_with_retry_after(
+    make_client: AppFactory, make_settings: Callable[..., Settings], backend: str
+) -> None:
+    settings = make_settings(trusted_proxies="127.0.0.1", filing_limit=3, filing_window_seconds=600)
+    client = await _seeded(make_client, settings)
+    assert (await _file(client, ATTACKERS[0], key="k-1")).status == 201
+    # A replay files nothing and takes nothing from the quota.
+    replay = await _file(client, ATTACKERS[0], key="k-1")
+    assert replay.status == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    statuses = [(await _file(client, ATTACKERS[0])).status for _ in range(3)]
+    assert statuses == [201, 201, 429]
+    limited = await _file(client, ATTACKERS[0])
+    assert (await limited.json())["error"]["code"] == "rate_limited"
+    assert 0 < int(limited.headers["Retry-After"]) <= 600
+    assert (await _file(client, OWNER)).status == 201  # another address has its own quota
+
+
+async def test_a_concurrent_filing_flood_files_no_more_than_the_quota(
+    make_client: AppFactory, make_settings: Callable[..., Settings], backend: str
+) -> None:
+    client = await _seeded(make_client, make_settings(filing_limit=5))
+    answers = await asyncio.gather(*(_file(client, "127.0.0.1") for _ in range(30)))
+    assert Counter(resp.status for resp in answers) == {201: 5, 429: 25}
+
+
+async def test_registration_is_throttled_per_client_address(
+    make_client: AppFactory, make_settings: Callable[..., Settings], backend: str
+) -> None:
+    client = await make_client(make_settings(registration_limit=2))
+
+    async def register(n: int) -> int:
+        body = {
+            "email": f"p{n}@example.co",
+            "password": "clave-segura-1",
+            "name": "Ana",
+            "data_consent": True,
+        }
+        return (await client.post("/api/v1/app/register", json=body)).status
+
+    assert [await register(n) for n in range(3)] == [201, 201, 429]
