@@ -34,6 +34,7 @@ from contact_center.domain.tickets import TicketStatus
 from contact_center.jobs.context import configured_channels
 from contact_center.jobs.port import JobArg, JobContext, Jobs
 from contact_center.persistence.models import Dependencia, Official, Ticket, TicketEvent
+from contact_center.services import housekeeping
 from contact_center.services.escalation_policy import load_policy, start_reschedule, unfinished_reschedule
 from contact_center.services.notifications import DELIVER_JOB, notify_status_change, queue_message
 from contact_center.services.outbound import redrivable
@@ -291,6 +292,9 @@ async def sweep_job(ctx: JobContext) -> None:
     await enqueue_all(ctx.jobs, [(DELIVER_JOB, (r.outbound_id,), r.job_id) for r in pending])
     if revision is not None:
         await start_reschedule(ctx.jobs, revision)
+    async with ctx.uow() as uow:  # expired idempotency records and abuse-limit counters
+        await housekeeping.purge(uow, ctx.settings)
+        await uow.commit()
 
 
 async def escalate_job(ctx: JobContext, ticket_id: int, step: int) -> None:

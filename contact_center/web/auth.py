@@ -12,6 +12,7 @@ from contact_center.domain.errors import Forbidden, Unauthorized
 from contact_center.domain.officials import Role, role_allows
 from contact_center.services import auth
 from contact_center.services.auth import Principal
+from contact_center.web import idempotency
 from contact_center.web.api import ApiRoutes
 from contact_center.web.keys import SETTINGS, UOW
 from contact_center.web.login_limits import throttled
@@ -82,8 +83,9 @@ async def _authenticate(request: web.Request) -> Principal:
     responses={200: LoginOut, 401: None, 429: None},
     tags=["auth"],
     summary="Log an official in; returns a bearer token and sets the session cookie; "
-    "10 failures per e-mail (20 per client) in 15 minutes get 429 rate_limited",
+    "limited per e-mail and client address (429 rate_limited with Retry-After); Idempotency-Key is ignored",
 )
+@idempotency.not_stored
 async def login(request: web.Request, body: LoginIn) -> web.Response:
     settings = request.app[SETTINGS]
 

@@ -148,8 +148,9 @@ async def verify_email(request: web.Request, body: AppVerifyIn) -> web.Response:
     responses={200: AppLoginOut, 401: None, 403: None, 429: None},
     tags=TAGS,
     summary="Log a citizen in; an unverified account gets 403 email_not_verified; "
-    "10 failures per e-mail (20 per client) in 15 minutes get 429 rate_limited",
+    "limited per e-mail and client address (429 rate_limited with Retry-After); Idempotency-Key is ignored",
 )
+@idempotency.not_stored
 async def login(request: web.Request, body: AppLoginIn) -> web.Response:
     async def attempt() -> accounts.CitizenSession:
         async with request.app[UOW]() as uow:
