@@ -65,7 +65,7 @@ class RedisCounters:
         return int(count)
 
     async def add(self, key: str, delta: int) -> None:
-        await self.redis.eval(self._ADD, 1, self._key(key), delta)  # type: ignore[misc]
+        await self.redis.eval(self._ADD, 1, self._key(key), delta)
 
     async def get(self, key: str) -> int:
         value = await self.redis.get(self._key(key))
