@@ -1,4 +1,5 @@
-"""Plumbing of the PQRD routes: multipart reading with limits, the attachment store, the `/metrics` gauge of outbound messages, and `install_intake` which wires them into the app."""
+"""Plumbing of the PQRD routes: multipart reading with limits, the attachment store, the `/metrics`
+gauge of outbound messages, and `install_intake` which wires them into the app."""
 
 from __future__ import annotations
 
