@@ -1,6 +1,7 @@
 """Floods against a live `contact-center serve`: the abuse limits hold under concurrency.
 
-    .venv/bin/python -m bench.bench_limits [--engine sqlite|postgres] [--redis] [--logins 200] [--filings 300]
+    .venv/bin/python -m bench.bench_limits [--engine sqlite|postgres] [--redis] [--logins N] [--filings N]
+    (--quick: 40 and 40)
 
 1. `--logins` concurrent wrong passwords for one official from one address: at most
    LOGIN_FAILURES_PER_ADDRESS (10) are checked (401), the rest get 429.
@@ -68,13 +69,16 @@ async def run(base: str, logins: int, filings: int) -> dict[str, Any]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--redis", action="store_true", help="REDIS_URL set: counters in Redis")
     parser.add_argument("--logins", type=int, default=200)
     parser.add_argument("--filings", type=int, default=300)
+    parser.add_argument("--quick", action="store_true", help="40 log-ins and 40 filings")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.logins, args.filings = 40, 40
     work = Path(tempfile.mkdtemp(prefix="p195-limits-"))
     env = {
         "DATA_DIR": str(work / "var"),
@@ -97,13 +101,17 @@ def main(argv: list[str] | None = None) -> int:
             done = server.run_cli(*command)
             assert done.returncode == 0, done.stderr
         with server:
-            result = asyncio.run(run(server.url, args.logins, args.filings))
-        print(json.dumps({"engine": args.engine, "redis": args.redis, **result}))
+            result = {
+                "engine": args.engine,
+                "redis": args.redis,
+                **asyncio.run(run(server.url, args.logins, args.filings)),
+            }
+        print(json.dumps(result))
     finally:
         if database is not None:
             services.run_sync(services.drop_database(database))
-    return 0
+    return result
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
