@@ -22,6 +22,7 @@ Keys are hashed: the counters need not reveal who is being tried.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -34,6 +35,7 @@ from contact_center.services.counters import Counters, RedisCounters, SqlCounter
 from contact_center.web.client_address import client_address
 from contact_center.web.keys import REDIS, SERVICES, SETTINGS, UOW
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 FAMILIAR_SECONDS = 30 * 24 * 3600
 ACCESS_CODE_FAILURES = 10  # wrong access codes per case and address, and per address
@@ -92,17 +94,40 @@ async def guarded(
     attempt that raises `failure` stays counted, any other outcome is refunded."""
     keys = _Keys.of(realm, target, client_address(request))
     store = counters(request.app)
-    counted_target = await _admit(store, keys, policy)
+    try:
+        counted_target = await _admit(store, keys, policy)
+    except TooManyRequests:
+        raise
+    except Exception:  # Redis or the database down: refuse rather than let guesses through
+        log.exception("limits_unavailable", extra={"realm": realm})
+        raise LimitsUnavailable(
+            "No es posible verificar el acceso en este momento. Intente más tarde."
+        ) from None
     try:
         result = await attempt()
     except failure:
         raise
     except BaseException:
-        await _refund(store, keys, counted_target)
+        await _after(store, keys, counted_target, success=False)
         raise
-    await _refund(store, keys, counted_target)
-    await store.hit(keys.familiar, FAMILIAR_SECONDS)
+    await _after(store, keys, counted_target, success=True)
     return result
+
+
+class LimitsUnavailable(DomainError):
+    code = "limits_unavailable"
+    status = 503
+
+
+async def _after(store: Counters, keys: _Keys, counted_target: bool, *, success: bool) -> None:
+    """Refund the attempt (and remember the address after a success); best-effort: the answer
+    stands even when the counters cannot be reached any more."""
+    try:
+        await _refund(store, keys, counted_target)
+        if success:
+            await store.hit(keys.familiar, FAMILIAR_SECONDS)
+    except Exception:
+        log.warning("limits_refund_failed", exc_info=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,3 +82,13 @@ async def test_redis_stopped_mid_test_loses_no_filing(
     await _file_and_check(client)
     tickets, statuses, pending = await _state(client)
     assert tickets == 2 and statuses == ["pending", "pending"] and pending == 2
+
+
+async def test_with_redis_down_a_login_is_503_not_500(
+    make_client: AppFactory, make_settings: Callable[..., Settings], backend: str
+) -> None:
+    settings = make_settings(redis_url=f"redis://127.0.0.1:{free_port()}/0", jobs="rq")
+    client = await _client(make_client, settings)
+    body = {"email": "agente1@demo.pasto.gov.co", "password": "demo-195"}
+    resp = await client.post("/api/v1/auth/login", json=body)
+    assert resp.status == 503 and (await resp.json())["error"]["code"] == "limits_unavailable"
