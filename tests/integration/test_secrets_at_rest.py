@@ -31,6 +31,16 @@ async def test_a_database_error_does_not_carry_its_parameters(client: Client, ba
     assert "$argon2id$secret" not in str(info.value)
 
 
+async def test_a_unique_violation_does_not_carry_the_duplicate_value(client: Client, backend: str) -> None:
+    engine = client.app[ENGINE]
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TEMPORARY TABLE people (document TEXT UNIQUE)"))
+        await conn.execute(text("INSERT INTO people VALUES (:d)"), {"d": "CC:1085123456"})
+        with pytest.raises(Exception) as info:  # noqa: PT011 - the driver's IntegrityError
+            await conn.execute(text("INSERT INTO people VALUES (:d)"), {"d": "CC:1085123456"})
+    assert "people" in str(info.value) and "1085123456" not in str(info.value)
+
+
 async def _records(client: Client) -> list[tuple[str, bytes]]:
     async with client.app[UOW]() as uow:
         rows = await uow.session.execute(select(IdempotencyRecord.key, IdempotencyRecord.body))
