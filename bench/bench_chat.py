@@ -196,7 +196,7 @@ async def drop_database(name: str) -> None:
 def app_env(dsn: str, redis: bool, tag: str) -> dict[str, str]:
     return {
         "DATABASE_URL": dsn,
-        "SECRET_KEY": "bench-secret",
+        "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
         "LOG_LEVEL": "WARNING",
         "JOBS": "inline",
         "REDIS_URL": REDIS_URL if redis else "",
@@ -212,7 +212,7 @@ def app_server(mode: str) -> None:
     from contact_center.cli import main
 
     if mode == "seed":
-        assert main(["db", "upgrade"]) == main(["seed-demo"]) == 0
+        assert main(["db", "upgrade"]) == main(["seed-demo", "--allow-demo-accounts"]) == 0
     else:
         sys.stdin.readline()
     sys.exit(main(["serve"]))

@@ -135,7 +135,7 @@ async def measured(servers: Sequence[ServerProcess], clients: int, seconds: floa
 def served(env: dict[str, str], log: Path, processes: int = 1) -> list[ServerProcess]:
     """Seed the database, then start `processes` web processes on it (each on its own port)."""
     first = ServerProcess(env, log_path=log)
-    result = first.run_cli("seed-demo")
+    result = first.run_cli("seed-demo", "--allow-demo-accounts")
     if result.returncode != 0:
         raise RuntimeError(result.stderr)
     servers = [first]
@@ -171,7 +171,7 @@ async def bench_postgres(clients: int, seconds: float, work: Path, processes: in
         await asyncio.to_thread(migrate.upgrade, dsn.replace("postgresql://", "postgresql+asyncpg://", 1))
         env = {
             "DATABASE_URL": dsn,
-            "SECRET_KEY": "bench-secret",
+            "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
             "DATA_DIR": str(work / "pg"),
             "LOG_LEVEL": "WARNING",
         }

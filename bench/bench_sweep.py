@@ -151,7 +151,7 @@ async def _run(dsn: str, url: str, sizes: Sequence[int], due: int) -> dict[str, 
         database_url=url,
         redis_url=REDIS_URL,
         redis_namespace=f"bench_sweep_{secrets.token_hex(3)}",
-        secret_key="b",
+        secret_key="bench-secret-key-of-at-least-32-bytes",
     )
     jobs = RqJobs(settings)
     out: dict[str, Any] = {"due": due, "sizes": {}}

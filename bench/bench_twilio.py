@@ -101,7 +101,8 @@ async def run(rate: float, seconds: float, database_url: str | None) -> dict[str
         base = "http://127.0.0.1"
         settings = load_settings(
             database_url=database_url or f"sqlite:///{Path(tmp) / 'bench.db'}", data_dir=Path(tmp),
-            secret_key="bench-secret", twilio_auth_token=TOKEN, log_level="WARNING", public_base_url=base,
+            secret_key="bench-secret-key-of-at-least-32-bytes", twilio_auth_token=TOKEN,
+            log_level="WARNING", public_base_url=base,
         )  # fmt: skip
         app = create_app(settings)
         runner, port = await _serve(app)

@@ -33,6 +33,7 @@ from contact_center.core.http.keys import (
     UOW,
 )
 from contact_center.core.http.realtime import REDIS_POOL_SIZE, create_server, register_namespaces
+from contact_center.core.http.safe_input import input_middleware
 from contact_center.core.notifier import SocketIONotifier
 from contact_center.core.uow import UnitOfWorkFactory
 from contact_center.jobs.install import install_jobs
@@ -80,7 +81,7 @@ def create_app(
     registry = CollectorRegistry()
     http_metrics = system.HttpMetrics(registry)
     app = web.Application(
-        middlewares=[http_metrics.middleware, error_middleware],
+        middlewares=[http_metrics.middleware, error_middleware, input_middleware],
         client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings

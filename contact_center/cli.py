@@ -47,9 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mark.add_argument("--off", action="store_true", help="remove the mark (a staging copy of production)")
     mark.set_defaults(run=_db_mark_production)
-    sub.add_parser("seed-demo", help="create demo dependencias, queues and officials").set_defaults(
-        run=_seed_demo
+    seed = sub.add_parser("seed-demo", help="create demo dependencias, queues and officials")
+    seed.add_argument(
+        "--allow-demo-accounts",
+        action="store_true",
+        help="create the demo officials (known password) on PostgreSQL too (or ALLOW_DEMO_SEED=1)",
     )
+    seed.set_defaults(run=_seed_demo)
     for register in EXTRA_COMMANDS:
         register(sub)
     return parser
@@ -134,6 +138,13 @@ def _db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     from contact_center.seed import seed_demo
 
+    if not settings.is_sqlite and not (args.allow_demo_accounts or settings.allow_demo_seed):
+        print(
+            "contact-center: seed-demo crea funcionarios con la contraseña pública 'demo-195'; en "
+            "PostgreSQL solo con --allow-demo-accounts o ALLOW_DEMO_SEED=1",
+            file=sys.stderr,
+        )
+        return 2
     result = run_in_uow(settings, seed_demo)
     print(json.dumps(result, ensure_ascii=False))
     return 0

@@ -1,11 +1,20 @@
 """Imports every module that defines tables, so Alembic and tests see the whole schema.
 
-Each feature keeps its tables in its own module (`<feature>_models.py`); add its import here.
+Each feature keeps its tables in its own `models` module; add its import here.
 """
 
 from __future__ import annotations
 
+import agents_ui.models  # noqa: F401
+import contact_center.citizens.models.accounts
+import contact_center.citizens.models.merges
+import contact_center.core.db.limit_models
+import contact_center.core.db.models
+import contact_center.outbound.models
+import contact_center.pqrd.models.imports
+import contact_center.pqrd.models.legal  # noqa: F401
 import ivr.models  # noqa: F401
+import routing.models  # noqa: F401
 from contact_center.core.db.base import Base
 
 metadata = Base.metadata

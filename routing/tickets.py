@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from contact_center.core.db.models import Dependencia, Queue, Ticket
+from contact_center.core.db.quiet_insert import insert_ignoring_conflicts
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.legal_clock import LegalClock
 from contact_center.pqrd.domain.tickets import TicketStatus
@@ -25,6 +26,7 @@ from routing.models import WorkItem
 from routing.persistence import LIVE, Setup
 from routing.priority import Art20Flag, effective_priority
 
+_ITEMS: Table = WorkItem.__table__  # type: ignore[assignment]
 TRIAGE_QUEUE = "pqrd_triage"
 ESCALATION_WEIGHT = 10
 ROUTABLE = (TicketStatus.RADICADO.value,)
@@ -87,20 +89,21 @@ async def sync_tickets(uow: UnitOfWork, setup: Setup, limit: int = 500) -> list[
         queue_id = await queue_for(uow, setup, ticket)
         if queue_id is None:
             continue
-        item = WorkItem(
-            kind="ticket",
-            ticket_id=ticket.id,
-            queue_id=queue_id,
-            channel="pqrd",
-            status="waiting",
-            priority=0,
-            effective_priority=priority_of(ticket, setup.queues[queue_id].priority, now, clock),
-            enqueued_at=ticket.filed_at,
-            updated_at=now,
-        )
-        uow.session.add(item)
-        await uow.session.flush()
-        changed.append(item.id)
+        row = {
+            "kind": "ticket",
+            "ticket_id": ticket.id,
+            "queue_id": queue_id,
+            "channel": "pqrd",
+            "status": "waiting",
+            "priority": 0,
+            "effective_priority": priority_of(ticket, setup.queues[queue_id].priority, now, clock),
+            "enqueued_at": ticket.filed_at,
+            "updated_at": now,
+        }
+        # Another process (a second `serve` starting at the same time, its own resync) may be
+        # enqueueing the same backlog: `uq_work_items_live_ticket` keeps one live item per ticket,
+        # and the insert that loses is skipped instead of failing the whole start-up.
+        changed.extend(await insert_ignoring_conflicts(uow.session, _ITEMS, [row], returning=_ITEMS.c.id))
     changed.extend(await _reprioritise(uow, setup, now, clock))
     return changed
 

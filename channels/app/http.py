@@ -34,7 +34,7 @@ from contact_center.citizens.services import accounts
 from contact_center.citizens.services.accounts import CitizenPrincipal, Registration
 from contact_center.citizens.services.identities import CitizenDetails
 from contact_center.core.errors import DomainError, InvalidInput, NotFound, Unauthorized
-from contact_center.core.http import idempotency, login_limits
+from contact_center.core.http import idempotency, login_limits, throttle
 from contact_center.core.http.api import MAX_ROW_ID, ApiRoutes, Handler
 from contact_center.core.http.keys import JOBS, SETTINGS, UOW
 from contact_center.core.http.multipart import read_form
@@ -99,7 +99,7 @@ def _require_multipart(request: web.Request) -> None:
 @routes.post(
     "/api/v1/app/register",
     body=AppRegisterIn,
-    responses={201: AppRegisterOut, 409: None},
+    responses={201: AppRegisterOut, 409: None, 429: None},
     tags=TAGS,
     summary="Create a citizen account; a verification code goes to the email",
 )
@@ -111,15 +111,21 @@ async def register(request: web.Request, body: AppRegisterIn) -> web.Response:
     data = Registration(
         body.email, body.password, body.name, body.document_type, body.document_number, body.phone
     )
-    async with request.app[UOW]() as uow:
-        registered = await accounts.register(uow, data)
-        outbound_id = await accounts.queue_verification_mail(uow, registered, request.app[SETTINGS].base_url)
-        await uow.commit()
-    await request.app[JOBS].enqueue(
-        accounts.VERIFICATION_MAIL_JOB, outbound_id, job_id=f"verify-mail:{outbound_id}"
-    )
-    out = AppRegisterOut(account_id=registered.account_id, email=registered.email, status="verification_sent")
-    return web.json_response(out.model_dump(), status=201)
+
+    async def create() -> web.Response:
+        async with request.app[UOW]() as uow:
+            registered = await accounts.register(uow, data)
+            base_url = request.app[SETTINGS].base_url
+            outbound_id = await accounts.queue_verification_mail(uow, registered, base_url)
+            await uow.commit()
+        await request.app[JOBS].enqueue(
+            accounts.VERIFICATION_MAIL_JOB, outbound_id, job_id=f"verify-mail:{outbound_id}"
+        )
+        status = "verification_sent"
+        out = AppRegisterOut(account_id=registered.account_id, email=registered.email, status=status)
+        return web.json_response(out.model_dump(), status=201)
+
+    return await throttle.registration(request, create)
 
 
 @routes.post(
@@ -142,8 +148,9 @@ async def verify_email(request: web.Request, body: AppVerifyIn) -> web.Response:
     responses={200: AppLoginOut, 401: None, 403: None, 429: None},
     tags=TAGS,
     summary="Log a citizen in; an unverified account gets 403 email_not_verified; "
-    "10 failures per e-mail (20 per client) in 15 minutes get 429 rate_limited",
+    "limited per e-mail and client address (429 rate_limited with Retry-After); Idempotency-Key is ignored",
 )
+@idempotency.not_stored
 async def login(request: web.Request, body: AppLoginIn) -> web.Response:
     async def attempt() -> accounts.CitizenSession:
         async with request.app[UOW]() as uow:
@@ -278,7 +285,7 @@ def _app_filing(body: AppPqrdIn, uploads: list[Any], citizen: CitizenPrincipal) 
     "/api/v1/app/pqrd",
     body=AppPqrdIn,
     multipart=True,
-    responses={201: AppPqrdFiled, 401: None, 413: None, 415: None, 422: None},
+    responses={201: AppPqrdFiled, 401: None, 413: None, 415: None, 422: None, 429: None},
     tags=TAGS,
     summary="File a PQRD as the signed-in citizen (JSON, or multipart with up to 5 files)",
 )

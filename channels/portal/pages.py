@@ -18,17 +18,16 @@ from sqlalchemy import select
 
 from channels.portal import csrf, forms, submission
 from channels.portal.formatting import FILTERS
-from channels.portal.status import lookup
+from channels.portal.status import CaseStatus, lookup
 from channels.portal.submission import Receipt
 from contact_center.citizens.domain import PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION
 from contact_center.core.db.models import Dependencia
-from contact_center.core.errors import DomainError
-from contact_center.core.http import idempotency
-from contact_center.core.http.client_address import client_address
+from contact_center.core.errors import DomainError, NotFound
+from contact_center.core.http import attempts, idempotency, throttle
 from contact_center.core.http.keys import JOBS, SETTINGS, UOW
 from contact_center.core.http.multipart import read_form
 from contact_center.core.uow import UnitOfWork
-from contact_center.pqrd.http.support import attachment_store, limiter
+from contact_center.pqrd.http.support import attachment_store
 from contact_center.pqrd.services import intake
 from contact_center.pqrd.services.attachments import MAX_FILE_BYTES, MAX_FILES
 from contact_center.pqrd.services.numbering import LateNumbering
@@ -157,9 +156,13 @@ async def file_from_portal(
         )
 
     meaning = [form.values, form.priorities, [(u.filename, f.sha256) for u, f in filing.attachments]]
-    outcome = await idempotency.once(
-        request.app[UOW], claim, idempotency.fingerprint(meaning), effect, numbering
-    )
+
+    async def run() -> idempotency.Outcome:
+        return await idempotency.once(
+            request.app[UOW], claim, idempotency.fingerprint(meaning), effect, numbering
+        )
+
+    outcome = await throttle.filing(request, run, lambda o: o.replayed)
     receipt = Receipt.from_json(outcome.json())
     if outcome.replayed:
         log.info("portal_pqrd_resubmitted", extra={"radicado": receipt.radicado})
@@ -185,11 +188,15 @@ async def submit_status(request: web.Request) -> web.Response:
     if not values["radicado"] or not code:
         error = "Escriba el número de radicado y el código de acceso."
         return render(request, "consulta.html", 400, values=values, error=error, case=None)
-    try:
+    secret = request.app[SETTINGS].signing_key()
+
+    async def attempt() -> CaseStatus:
         async with request.app[UOW]() as uow:
-            secret = request.app[SETTINGS].signing_key()
-            failures = limiter(request.app)
-            case = await lookup(uow, values["radicado"], code, secret, failures, client_address(request))
+            return await lookup(uow, values["radicado"], code, secret)
+
+    try:
+        policy = attempts.code_policy(request.app[SETTINGS])
+        case = await attempts.guarded(request, "code", values["radicado"], attempt, NotFound, policy)
     except DomainError as exc:
         return render(request, "consulta.html", exc.status, values=values, error=exc.message, case=None)
     return render(request, "consulta.html", values=values, error=None, case=case)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from contact_center.core.errors import DomainError, NotFound, TooManyRequests
-from contact_center.core.http.ratelimit import FailureLimiter
+from contact_center.core.errors import DomainError, NotFound
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
 from contact_center.pqrd.domain.tickets import STATUS_LABELS, TicketStatus
@@ -46,21 +45,10 @@ _EVENT_LABELS = {
 }
 
 
-async def lookup(
-    uow: UnitOfWork, radicado: str, access_code: str, secret: bytes, failures: FailureLimiter, client: str
-) -> CaseStatus:
-    """The public view of a PQRD, or 404 `pqrd_not_found` (the same for a wrong code); 429 when the
-    client or the radicado had too many failed attempts."""
-    keys = [f"ip:{client}", f"rad:{radicado[:30]}"]
-    if await failures.blocked(keys):
-        raise TooManyRequests(
-            "Demasiados intentos fallidos. Intente de nuevo en 15 minutos.", code="rate_limited"
-        )
-    try:
-        return await _lookup(uow, radicado, access_code, secret)
-    except NotFound:
-        await failures.record(keys)
-        raise
+async def lookup(uow: UnitOfWork, radicado: str, access_code: str, secret: bytes) -> CaseStatus:
+    """The public view of a PQRD, or 404 `pqrd_not_found` (the same for a wrong code). The caller
+    counts failures (`contact_center.core.http.attempts.guarded`)."""
+    return await _lookup(uow, radicado, access_code, secret)
 
 
 async def _lookup(uow: UnitOfWork, radicado: str, access_code: str, secret: bytes) -> CaseStatus:

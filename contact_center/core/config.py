@@ -29,6 +29,8 @@ _ASYNC_DRIVERS = {
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _HOST_PORT = re.compile(r"([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]+)?")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# HMAC keys shorter than the hash's block of entropy (SHA-256: 32 bytes) can be brute-forced offline.
+MIN_SECRET_BYTES = 32
 
 
 class ConfigError(Exception):
@@ -136,6 +138,19 @@ class Settings(BaseSettings):
     allowed_origins: str = ""
     trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed
     max_request_bytes: int = Field(default=60 * 1024 * 1024, ge=1024)
+    # Abuse limits (contact_center.web.limits): failed log-ins or access codes per account and
+    # client address, and successful filings and registrations per client address, per window.
+    login_failures_per_address: int = Field(default=10, ge=1)
+    login_failures_per_client: int = Field(default=20, ge=1)
+    login_free_failures: int = Field(default=10, ge=1)
+    login_max_delay_seconds: int = Field(default=900, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    filing_limit: int = Field(default=20, ge=1)
+    filing_window_seconds: int = Field(default=600, ge=1)
+    registration_limit: int = Field(default=5, ge=1)
+    registration_window_seconds: int = Field(default=3600, ge=1)
+    idempotency_ttl_hours: float = Field(default=24.0, gt=0)
+    allow_demo_seed: bool = False  # seed-demo's known passwords on PostgreSQL, on purpose only
 
     @field_validator("database_url")
     @classmethod
@@ -178,6 +193,15 @@ class Settings(BaseSettings):
     @classmethod
     def _trusted_proxies(cls, value: str) -> str:
         parse_networks(value)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str) -> str:
+        if value and len(value.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"debe tener al menos {MIN_SECRET_BYTES} bytes (por ejemplo: openssl rand -base64 32)"
+            )
         return value
 
     @field_validator("redis_namespace")

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from contact_center.core.http.keys import CLOCK, JOBS, METRICS, NOTIFIER, SETTINGS, UOW
+from contact_center.core.jobs.best_effort import BestEffortJobs
 from contact_center.core.jobs.inline import InlineJobs
 from contact_center.core.jobs.port import JobContext, Jobs
 from contact_center.jobs.context import build_mailer, build_sms_sender, warn_unconfigured_channels
@@ -34,7 +35,7 @@ def install_jobs(app: web.Application) -> None:
     if settings.uses_rq:
         from contact_center.core.jobs.rq_jobs import RqJobs
 
-        app[JOBS] = RqJobs(settings)
+        app[JOBS] = BestEffortJobs(RqJobs(settings))  # after a commit, Redis down is not an error
         return
     inline = InlineJobs(app[CLOCK], retry_base_seconds=settings.jobs_retry_base_seconds)
     app[JOBS] = inline

@@ -28,7 +28,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SMTP_HOST": "",
     }
     process = ServerProcess(env, log_path=data / "server.log")
-    assert process.run_cli("seed-demo").returncode == 0
+    assert process.run_cli("seed-demo", "--allow-demo-accounts").returncode == 0
     # A schedule with no slot: closed whatever the real clock says when the test runs.
     closed = process.run_cli("queues", "set", "hacienda", "--name", "Hacienda", "--hours", "mon=")
     assert closed.returncode == 0, closed.stderr

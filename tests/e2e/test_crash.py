@@ -28,7 +28,11 @@ CLIENTS = 8
 
 @pytest.fixture(params=["postgres", "sqlite"])
 def crash_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {"DATA_DIR": str(tmp_path / "var"), "SECRET_KEY": "crash-test-key", "LOG_LEVEL": "WARNING"}
+    env = {
+        "DATA_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": "crash-test-key-of-at-least-32-bytes",
+        "LOG_LEVEL": "WARNING",
+    }
     if request.param == "sqlite":
         yield {**env, "DATABASE_URL": ""}
         return
@@ -95,7 +99,7 @@ async def test_sigkill_loses_no_acknowledged_filing_and_retries_duplicate_nothin
     crash_env: dict[str, str], tmp_path: Path
 ) -> None:
     server = ServerProcess(crash_env, log_path=tmp_path / "server.log")
-    assert server.run_cli("seed-demo").returncode == 0
+    assert server.run_cli("seed-demo", "--allow-demo-accounts").returncode == 0
     await asyncio.to_thread(server.start)
     acked: dict[str, str] = {}
     in_flight: set[str] = set()

@@ -27,13 +27,13 @@ def two_servers(tmp_path: Path, redis_namespace: str) -> Iterator[tuple[str, str
         "DATABASE_URL": dsn,
         "REDIS_URL": services.REDIS_URL,
         "REDIS_NAMESPACE": redis_namespace,
-        "SECRET_KEY": "two-processes-test-secret",
+        "SECRET_KEY": "two-processes-test-secret-of-32-bytes+",
         "DATA_DIR": str(tmp_path),
         "LOG_FORMAT": "console",
         "JOBS": "inline",
     }
     first = ServerProcess(env, log_path=tmp_path / "a.log")
-    for command in (["db", "upgrade"], ["seed-demo"]):
+    for command in (["db", "upgrade"], ["seed-demo", "--allow-demo-accounts"]):
         done = first.run_cli(*command)
         assert done.returncode == 0, done.stderr
     second = ServerProcess(env, log_path=tmp_path / "b.log")

@@ -28,7 +28,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
     data = tmp_path_factory.mktemp("fuzz")
     env = {"DATA_DIR": str(data / "var"), "LOG_LEVEL": "WARNING", "DATABASE_URL": "", "REDIS_URL": ""}
     server = ServerProcess(env, log_path=data / "server.log")
-    seeded = server.run_cli("seed-demo")
+    seeded = server.run_cli("seed-demo", "--allow-demo-accounts")
     assert seeded.returncode == 0, seeded.stderr
     with server:
         yield server

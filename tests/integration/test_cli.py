@@ -28,7 +28,7 @@ def test_serve_on_postgres_and_redis_reports_both_ok(pg_url: str, tmp_path: Path
     env = {
         "DATABASE_URL": pg_url,
         "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": "s",
+        "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes",
         "DATA_DIR": str(tmp_path),
     }
     with (
@@ -41,3 +41,23 @@ def test_serve_on_postgres_and_redis_reports_both_ok(pg_url: str, tmp_path: Path
 def test_worker_without_redis_url_explains_itself(tmp_path: Path) -> None:
     result = ServerProcess({"DATA_DIR": str(tmp_path)}).run_cli("worker")
     assert result.returncode == 2 and "REDIS_URL" in result.stderr
+
+
+def test_seed_demo_refuses_postgres_unless_asked(pg_url: str, tmp_path: Path) -> None:
+    from tests.support import services
+
+    services.run_sync(services.truncate_all(pg_url.replace("+asyncpg", "")))
+    env = {"DATABASE_URL": pg_url, "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes"}
+    server = ServerProcess({**env, "DATA_DIR": str(tmp_path)})
+    refused = server.run_cli("seed-demo")
+    assert refused.returncode == 2 and "--allow-demo-accounts" in refused.stderr
+    asked = server.run_cli("seed-demo", "--allow-demo-accounts")
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["officials_created"] >= 2
+    by_env = ServerProcess({**env, "DATA_DIR": str(tmp_path), "ALLOW_DEMO_SEED": "1"}).run_cli("seed-demo")
+    assert by_env.returncode == 0, by_env.stderr
+
+
+def test_a_short_secret_key_stops_the_service_by_name(tmp_path: Path) -> None:
+    result = ServerProcess({"DATA_DIR": str(tmp_path), "SECRET_KEY": "x"}).run_cli("seed-demo")
+    assert result.returncode == 2 and "SECRET_KEY" in result.stderr

@@ -58,12 +58,12 @@ def test_on_a_fresh_postgres_the_commands_ask_for_db_upgrade_then_work(
         "DATABASE_URL": fresh_postgres,
         "REDIS_URL": services.REDIS_URL,
         "REDIS_NAMESPACE": redis_namespace,
-        "SECRET_KEY": "s",
+        "SECRET_KEY": "cli-test-secret-key-of-at-least-32-bytes",
         "DATA_DIR": str(tmp_path / "var"),
     }
     server = ServerProcess(env, log_path=tmp_path / "server.log")
-    for command in ("serve", "worker", "seed-demo"):
-        assert one_line_refusal(server.run_cli(command)) == NOT_MIGRATED
+    for command in (["serve"], ["worker"], ["seed-demo", "--allow-demo-accounts"]):
+        assert one_line_refusal(server.run_cli(*command)) == NOT_MIGRATED
     assert services.run_sync(_pg_tables(fresh_postgres)) == set()  # nothing was created
     assert server.run_cli("db", "upgrade", "--revision", "0002").returncode == 0
     assert one_line_refusal(server.run_cli("serve")) == OLDER
@@ -71,7 +71,7 @@ def test_on_a_fresh_postgres_the_commands_ask_for_db_upgrade_then_work(
     for _ in range(2):
         upgraded = server.run_cli("db", "upgrade")
         assert upgraded.returncode == 0, upgraded.stderr
-    seeded = server.run_cli("seed-demo")
+    seeded = server.run_cli("seed-demo", "--allow-demo-accounts")
     assert seeded.returncode == 0, seeded.stderr
     assert json.loads(seeded.stdout)["officials_created"] >= 2
     with server, urlopen(f"{server.url}/health") as resp:
@@ -86,7 +86,7 @@ def test_on_sqlite_the_worker_asks_for_db_upgrade_and_a_newer_database_is_refuse
     assert server.run_cli("db", "upgrade", "--revision", "0002").returncode == 0
     assert one_line_refusal(server.run_cli("worker")) == OLDER
     # The embedded default upgrades itself where it can: seed-demo does not refuse an older schema.
-    seeded = server.run_cli("seed-demo")
+    seeded = server.run_cli("seed-demo", "--allow-demo-accounts")
     assert seeded.returncode == 0, seeded.stderr
     # A database migrated by a newer version cannot be upgraded (nor served) by this one.
     with sqlite3.connect(data / "pasto195.db") as conn:

@@ -61,11 +61,13 @@ async def test_an_invalid_key_is_400(seeded: TestClient[Any, Any]) -> None:
 
 
 async def test_other_posts_replay_through_the_middleware(seeded: TestClient[Any, Any]) -> None:
+    # Log-ins are not stored (they mint a token, see test_secrets_at_rest); a log-out is.
     body = {"email": "agente1@demo.pasto.gov.co", "password": "demo-195"}
-    headers = {"Idempotency-Key": "login-once"}
-    first = await seeded.post("/api/v1/auth/login", json=body, headers=headers)
-    again = await seeded.post("/api/v1/auth/login", json=body, headers=headers)
+    token = (await (await seeded.post("/api/v1/auth/login", json=body)).json())["token"]
+    headers = {"Idempotency-Key": "logout-once", "Authorization": f"Bearer {token}"}
+    first = await seeded.post("/api/v1/auth/logout", headers=headers)
+    again = await seeded.post("/api/v1/auth/logout", headers=headers)  # run again: 401, revoked
     assert first.status == again.status == 200
-    assert (await first.json())["token"] == (await again.json())["token"]
-    other = await seeded.post("/api/v1/auth/login", json={**body, "password": "x"}, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = await seeded.post("/api/v1/auth/logout", json={"other": "body"}, headers=headers)
     assert other.status == 422

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 from contact_center.core.clock import FakeClock
 from contact_center.core.config import Settings
 from contact_center.core.http.keys import JOBS, UOW
+from contact_center.core.jobs.best_effort import BestEffortJobs
 from contact_center.core.jobs.inline import InlineJobs
 from contact_center.core.jobs.rq_jobs import RqJobs
 from contact_center.outbound.jobs import DELIVER_JOB
@@ -125,4 +126,6 @@ async def test_the_web_process_sweeps_only_on_the_embedded_default(
     await embedded.close()
     assert not sweeping()
     rq = await make_client(make_settings(redis_url="redis://127.0.0.1:6379/0", jobs="rq"))
-    assert isinstance(rq.app[JOBS], RqJobs) and not sweeping()  # `contact-center worker` drives it
+    jobs = rq.app[JOBS]  # RQ behind the best-effort wrapper of requests
+    assert isinstance(jobs, BestEffortJobs) and isinstance(jobs.inner, RqJobs)
+    assert not sweeping()  # `contact-center worker` drives it

@@ -217,7 +217,7 @@ async def test_ivr_checks_the_queue_hours_before_queueing_and_offers_a_verbal_pq
 
 def test_cli_sets_night_hours_open_on_holidays_and_refuses_a_slot_over_midnight(tmp_path: Path) -> None:
     server = ServerProcess({"DATA_DIR": str(tmp_path / "var")})
-    assert server.run_cli("seed-demo").returncode == 0
+    assert server.run_cli("seed-demo", "--allow-demo-accounts").returncode == 0
     made = server.run_cli(
         "queues", "set", "emergencias", "--name", "Emergencias",
         "--hours", "fri=22:00-24:00", "--hours", "sat=00:00-06:00", "--open-on-holidays",

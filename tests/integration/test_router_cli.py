@@ -10,7 +10,7 @@ from tests.support.server import ServerProcess
 
 def test_queues_set_list_and_officials_skills_with_clear_refusals(tmp_path: Path) -> None:
     server = ServerProcess({"DATA_DIR": str(tmp_path / "var")})
-    assert server.run_cli("seed-demo").returncode == 0
+    assert server.run_cli("seed-demo", "--allow-demo-accounts").returncode == 0
     made = server.run_cli(
         "queues", "set", "vias", "--name", "Vías", "--skill", "transito=6", "--sl", "15:90",
         "--step", "relax:30:2", "--step", "overflow:60:atencion_general", "--step", "callback:120",

@@ -162,7 +162,7 @@ async def test_only_admins_import_and_the_upload_must_be_csv(seeded: TestClient[
 
 def test_cli_imports_prints_a_report_and_exits_1_on_errors(tmp_path: Path) -> None:
     server = ServerProcess({"DATA_DIR": str(tmp_path / "var")})
-    assert server.run_cli("seed-demo").returncode == 0
+    assert server.run_cli("seed-demo", "--allow-demo-accounts").returncode == 0
     bad = server.run_cli("tickets", "import", str(FIXTURES / "bad.csv"))
     assert bad.returncode == 1
     assert "ERROR fila 3, columna tipo: Tipo desconocido: «tutela»." in bad.stdout

@@ -92,7 +92,7 @@ async def test_every_rule_and_panel_reads_a_metric_the_service_exposes(tmp_path:
         "LOG_FORMAT": "console",
         "JOBS": "inline",
     }
-    assert cli(env, "seed-demo").returncode == 0
+    assert cli(env, "seed-demo", "--allow-demo-accounts").returncode == 0
     with ServerProcess(env, log_path=tmp_path / "server.log") as server:
         try:
             await citizen(server.url, name="Ana", topic="atencion_general")  # waits: no official is on

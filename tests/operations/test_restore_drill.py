@@ -28,7 +28,7 @@ PQRDS, MESSAGES = 4, 6
 
 async def test_backup_restores_into_an_empty_installation(backend: str, tmp_path: Path) -> None:
     with environment(backend, tmp_path / "a") as source, environment(backend, tmp_path / "b") as target:
-        for command in (["db", "upgrade"], ["seed-demo"]):
+        for command in (["db", "upgrade"], ["seed-demo", "--allow-demo-accounts"]):
             assert cli(source, *command).returncode == 0
         with ServerProcess(source, log_path=tmp_path / "source.log") as server:
             filed = await file_pqrds(server.url, PQRDS)
@@ -67,7 +67,7 @@ async def test_backup_restores_into_an_empty_installation(backend: str, tmp_path
 def test_a_damaged_backup_is_refused_before_anything_is_written(backend: str, tmp_path: Path) -> None:
     with environment(backend, tmp_path / "a") as source, environment(backend, tmp_path / "b") as target:
         assert cli(source, "db", "upgrade").returncode == 0
-        assert cli(source, "seed-demo").returncode == 0
+        assert cli(source, "seed-demo", "--allow-demo-accounts").returncode == 0
         assert cli(source, "backup", str(tmp_path / "copy")).returncode == 0
         refused = cli(source, "backup", str(tmp_path / "copy"))
         assert refused.returncode == 1 and "no está vacía" in refused.stderr  # never overwrites a copy

@@ -64,7 +64,7 @@ def run(env: dict[str, str], *args: str) -> dict[str, Any]:
 
 async def test_retention_purges_what_it_may_and_keeps_the_pqrd_record(backend: str, tmp_path: Path) -> None:
     with environment(backend, tmp_path / "var") as env:
-        for command in (["db", "upgrade"], ["seed-demo"]):
+        for command in (["db", "upgrade"], ["seed-demo", "--allow-demo-accounts"]):
             assert cli(env, *command).returncode == 0
         with ServerProcess(env, log_path=tmp_path / "server.log") as server:
             plain, linked = await chats(server.url)
@@ -113,7 +113,7 @@ def test_a_relative_recordings_dir_is_a_configuration_error(tmp_path: Path) -> N
 
 async def test_the_embedded_default_runs_retention_itself_at_start(tmp_path: Path) -> None:
     with environment("sqlite", tmp_path / "var") as env:
-        assert cli(env, "seed-demo").returncode == 0
+        assert cli(env, "seed-demo", "--allow-demo-accounts").returncode == 0
         with ServerProcess(env, log_path=tmp_path / "first.log") as server:
             await idempotent_filing(server.url)
         sql(env, "UPDATE idempotency_records SET created_at = datetime(created_at, '-40 days')")

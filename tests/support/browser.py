@@ -31,7 +31,7 @@ def seeded_server(data: Path) -> Iterator[str]:
         "SMTP_HOST": "",
     }
     server = ServerProcess(env, log_path=data / "server.log")
-    seeded = server.run_cli("seed-demo")
+    seeded = server.run_cli("seed-demo", "--allow-demo-accounts")
     assert seeded.returncode == 0, seeded.stderr
     with server:
         yield server.url

@@ -28,7 +28,8 @@ class ServerProcess:
 
     def __init__(self, env: dict[str, str], *, port: int | None = None, log_path: Path | None = None):
         self.port = port or free_port()
-        self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        quotas = {"FILING_LIMIT": "1000000", "REGISTRATION_LIMIT": "1000000"}  # see tests/conftest.py
+        self.env = {**os.environ, **quotas, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -28,7 +28,7 @@ def test_database_url_spellings_map_to_async_drivers(
     monkeypatch: pytest.MonkeyPatch, given: str, expected: str
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", given)
-    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
     assert load_settings().effective_database_url == expected
 
 
@@ -116,3 +116,15 @@ def test_log_level_is_read_in_any_case_and_proxies_as_addresses_or_blocks(
     assert settings.log_level == "WARNING"
     assert [str(n) for n in settings.trusted_proxy_networks()] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
     assert settings.embedding_origins() == ["https://www.pasto.gov.co", "http://[::1]:8000"]
+
+
+@pytest.mark.parametrize("short", ["x", "k" * 31])
+def test_a_secret_key_shorter_than_32_bytes_is_refused(monkeypatch: pytest.MonkeyPatch, short: str) -> None:
+    monkeypatch.setenv("SECRET_KEY", short)
+    with pytest.raises(ConfigError, match=r"SECRET_KEY: .*32 bytes"):
+        load_settings()
+
+
+def test_a_secret_key_of_32_bytes_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    assert load_settings().secret_key == "k" * 32

@@ -20,7 +20,10 @@ from contact_center.core.db.sqlite_driver import one_hop_dbapi
 
 
 def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
-    """An engine tuned per backend: WAL and foreign keys on SQLite, a bounded pool on PostgreSQL."""
+    """An engine tuned per backend: WAL and foreign keys on SQLite, a bounded pool on PostgreSQL.
+
+    `hide_parameters`: a database error's text (logged with the exception) leaves out the bound
+    values, which may be a password hash, a document number or an access code's HMAC."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -36,11 +39,12 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
+            hide_parameters=True,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
     event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
     event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
     return engine

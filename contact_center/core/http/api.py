@@ -10,16 +10,18 @@ generated from those declarations (`contact_center.core.http.openapi`), never wr
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
+from aiohttp.hdrs import CONTENT_TYPE
 from pydantic import BaseModel, Field, ValidationError
 
 from contact_center.core.errors import InvalidInput
+from contact_center.core.http import safe_input
 from contact_center.core.http.principals import require_principal
+from contact_center.core.http.safe_input import UnsupportedMediaType
 from contact_center.core.officials import Role
 
 Handler = Callable[..., Awaitable[web.StreamResponse]]
@@ -69,17 +71,25 @@ def validation_message(exc: ValidationError) -> str:
 
 
 def parse_model(model: type[M], data: Any) -> M:
+    """`data` as `model`, or 400; the raw data and the validated values both pass `safe_input`."""
+    safe_input.check(data)
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(validation_message(exc), code="validation_error") from None
+    safe_input.check(parsed.model_dump())  # numbers a string turned into ("1e400", 40 digits)
+    return parsed
 
 
 async def read_json(request: web.Request) -> Any:
-    try:
-        return await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput("El cuerpo no es JSON válido.", code="invalid_json") from None
+    """The JSON body: 415 unless sent as JSON, 400 when it is not valid (`safe_input.loads`)."""
+    if not _is_json(request.content_type) and (request.body_exists or CONTENT_TYPE in request.headers):
+        raise UnsupportedMediaType("El cuerpo debe enviarse como application/json.")
+    return safe_input.loads(await request.read())
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
 
 
 class ApiRoutes:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from contact_center.core import auth
 from contact_center.core.auth import Principal
+from contact_center.core.http import idempotency
 from contact_center.core.http.api import ApiRoutes
 from contact_center.core.http.keys import SETTINGS, UOW
 from contact_center.core.http.login_limits import throttled
@@ -46,8 +47,9 @@ class LogoutOut(BaseModel):
     responses={200: LoginOut, 401: None, 429: None},
     tags=["auth"],
     summary="Log an official in; returns a bearer token and sets the session cookie; "
-    "10 failures per e-mail (20 per client) in 15 minutes get 429 rate_limited",
+    "limited per e-mail and client address (429 rate_limited with Retry-After); Idempotency-Key is ignored",
 )
+@idempotency.not_stored
 async def login(request: web.Request, body: LoginIn) -> web.Response:
     settings = request.app[SETTINGS]
 

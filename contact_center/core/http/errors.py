@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from aiohttp import web
 
@@ -33,7 +34,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except DomainError as exc:
         if exc.status >= 500:
             log.error("domain_error", extra={"code": exc.code, "path": request.path})
-        return error_response(exc.status, exc.code, exc.message)
+        response = error_response(exc.status, exc.code, exc.message)
+        if "retry_after" in exc.details:  # a rate limit says when to come back (RFC 9110)
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.details["retry_after"])))
+        return response
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "application/json":
             raise

@@ -12,6 +12,11 @@ Two ways a route gets it:
   handler, and stores its answer afterwards (a claim left by a crash is taken over after a minute).
 
 The same key with a different request is refused with 422 `idempotency_key_reused`.
+
+No secret at rest: the key column holds a SHA-256 of the client's key, secret fields of a stored
+answer (a filing's access code) are sealed with a key only that client's retry can rebuild
+(`sealed_answers`), log-ins (`@not_stored`) are never stored, and every record is deleted
+IDEMPOTENCY_TTL_HOURS after it was made (`services.housekeeping`, run by the sweep).
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from sqlalchemy.exc import IntegrityError
 from contact_center.core.db.models import IdempotencyRecord
 from contact_center.core.db.quiet_insert import insert_ignoring_conflicts
 from contact_center.core.errors import Conflict, DomainError, InvalidInput
+from contact_center.core.http import sealed_answers
 from contact_center.core.http.api import Handler
-from contact_center.core.http.keys import UOW
+from contact_center.core.http.keys import SETTINGS, UOW
 from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -41,6 +47,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _IN_PROGRESS = 0  # status of a claimed key whose answer is not stored yet
 _STALE_CLAIM = timedelta(minutes=1)
 _MARK = "_idempotent_in_transaction"
+_NOT_STORED = "_idempotency_not_stored"
 _TABLE: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
 
 
@@ -51,8 +58,25 @@ class IdempotencyKeyReused(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Claim:
+    """A request's `Idempotency-Key` in its scope; `secret` (SECRET_KEY) seals what is stored."""
+
     scope: str
     key: str
+    secret: bytes = b""
+
+    @property
+    def stored(self) -> str:
+        """The key column's value: a hash, not the client's key (`sealed_answers`)."""
+        return sealed_answers.stored_key(self.key)
+
+    def seal(self, body: Any) -> bytes:
+        return json.dumps(sealed_answers.seal_fields(body, self.secret, self.scope, self.key)).encode()
+
+    def open(self, payload: bytes) -> bytes:
+        if b"sealed:v1:" not in payload:
+            return payload
+        body = json.loads(payload)
+        return json.dumps(sealed_answers.open_fields(body, self.secret, self.scope, self.key)).encode()
 
 
 _CLAIM = web.RequestKey("idempotency_claim", Claim)
@@ -79,6 +103,13 @@ class LastWrite(Protocol):
 def in_transaction(handler: Handler) -> Handler:
     """Mark a handler that stores its answer itself through `run_once` (put it under the route)."""
     setattr(handler, _MARK, True)
+    return handler
+
+
+def not_stored(handler: Handler) -> Handler:
+    """Mark a handler whose answer must not be stored (it mints a bearer token: a log-in). Its
+    `Idempotency-Key` is ignored: running it again only opens another session."""
+    setattr(handler, _NOT_STORED, True)
     return handler
 
 
@@ -112,7 +143,12 @@ async def run_once(
             headers={REPLAYED_HEADER: "true"},
         )
     if after_commit is not None:
-        await after_commit()
+        try:
+            await after_commit()
+        except Exception:
+            # Committed: the answer stands. What follows a commit is best-effort (its rows are
+            # re-driven by the sweep), and a 5xx now would make the client file again.
+            log.exception("after_commit_failed", extra={"path": request.path})
     return web.Response(body=outcome.body, status=outcome.status, content_type="application/json")
 
 
@@ -146,10 +182,11 @@ async def once(
                     stored = await _claim_first(uow, claim, request_hash)
                     if stored is not None:
                         _check_done(stored)
-                        return Outcome(stored.status, stored.body, replayed=True)
+                        return Outcome(stored.status, claim.open(stored.body), replayed=True)
                 status, body = await effect(uow)
                 payload = json.dumps(body).encode()
-                payload = await _finish(uow, claim, status, payload, last_write)
+                kept = claim.seal(body) if claim is not None else payload
+                payload = await _finish(uow, claim, status, payload, kept, last_write)
                 await uow.commit()
         except IntegrityError:
             if claim is None or attempt == 2:
@@ -161,14 +198,14 @@ async def once(
 
 async def _reserve(uow: UnitOfWork, claim: Claim, request_hash: str) -> IdempotencyRecord | None:
     """The stored answer to replay, or None after inserting this request's claim (flushed)."""
-    stored = await uow.session.get(IdempotencyRecord, (claim.scope, claim.key))
+    stored = await uow.session.get(IdempotencyRecord, (claim.scope, claim.stored))
     if stored is not None:
         _check_same(stored, request_hash)
         return stored
     uow.session.add(
         IdempotencyRecord(
             scope=claim.scope,
-            key=claim.key,
+            key=claim.stored,
             request_hash=request_hash,
             status=_IN_PROGRESS,
             body=b"",
@@ -185,7 +222,7 @@ async def _claim_first(uow: UnitOfWork, claim: Claim, request_hash: str) -> Idem
     for a concurrent first request to end, so what is read then is its committed answer."""
     row = {
         "scope": claim.scope,
-        "key": claim.key,
+        "key": claim.stored,
         "request_hash": request_hash,
         "status": _IN_PROGRESS,
         "body": b"",
@@ -193,7 +230,7 @@ async def _claim_first(uow: UnitOfWork, claim: Claim, request_hash: str) -> Idem
     }
     if await insert_ignoring_conflicts(uow.session, _TABLE, [row], returning=_TABLE.c.scope):
         return None
-    stored = await uow.session.get(IdempotencyRecord, (claim.scope, claim.key), populate_existing=True)
+    stored = await uow.session.get(IdempotencyRecord, (claim.scope, claim.stored), populate_existing=True)
     if stored is None:  # the first request rolled back in the meantime: try again from the start
         raise IntegrityError("idempotency claim vanished", None, Exception())
     _check_same(stored, request_hash)
@@ -216,21 +253,27 @@ _STORE_ANSWER = (
 
 
 async def _store(uow: UnitOfWork, claim: Claim, status: int, payload: bytes) -> None:
-    params = {"b_scope": claim.scope, "b_key": claim.key, "b_status": status, "b_body": payload}
+    params = {"b_scope": claim.scope, "b_key": claim.stored, "b_status": status, "b_body": payload}
     await uow.session.execute(_STORE_ANSWER, params)
 
 
 async def _finish(
-    uow: UnitOfWork, claim: Claim | None, status: int, payload: bytes, last_write: LastWrite | None
+    uow: UnitOfWork,
+    claim: Claim | None,
+    status: int,
+    payload: bytes,
+    kept: bytes,
+    last_write: LastWrite | None,
 ) -> bytes:
-    """Store the answer, or let `last_write` store it with its own last rows."""
-    answer = StoredAnswer(claim.scope, claim.key, status, payload) if claim is not None else None
+    """Store the answer (`kept`: sealed), or let `last_write` store it with its own last rows;
+    returns what the client gets."""
+    answer = StoredAnswer(claim.scope, claim.stored, status, kept) if claim is not None else None
     if last_write is not None:
         final = await last_write.finish(uow, answer, payload)
         if final is not None:
             return final
     if claim is not None:
-        await _store(uow, claim, status, payload)
+        await _store(uow, claim, status, kept)
     return payload
 
 
@@ -242,10 +285,10 @@ def _check_done(stored: IdempotencyRecord) -> None:
         )
 
 
-def _replay(stored: IdempotencyRecord) -> web.Response:
+def _replay(stored: IdempotencyRecord, claim: Claim) -> web.Response:
     _check_done(stored)
     return web.Response(
-        body=stored.body,
+        body=claim.open(stored.body),
         status=stored.status,
         content_type="application/json",
         headers={REPLAYED_HEADER: "true"},
@@ -263,14 +306,15 @@ def _claim_for(request: web.Request, key: str) -> Claim:
     # Keys of different officials never meet; citizens' keys are random UUIDs from their device.
     auth = request.headers.get("Authorization", "")
     owner = hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else "-"
-    return Claim(scope=f"POST {route} {owner}"[:120], key=key)
+    secret = request.app[SETTINGS].signing_key()
+    return Claim(scope=f"POST {route} {owner}"[:120], key=key, secret=secret)
 
 
 @web.middleware
 async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give every POST with an `Idempotency-Key` header at-most-once effect."""
     key = request.headers.get(HEADER)
-    if request.method != "POST" or key is None:
+    if request.method != "POST" or key is None or getattr(request.match_info.handler, _NOT_STORED, False):
         return await handler(request)
     claim = _claim_for(request, key)
     request[_CLAIM] = claim
@@ -284,10 +328,10 @@ async def _around(request: web.Request, handler: Handler, claim: Claim) -> web.S
     body = b"" if request.content_type.startswith("multipart/") else await request.read()
     request_hash = hashlib.sha256(request.path.encode() + b"\n" + body).hexdigest()
     async with uows() as uow:
-        stored = await uow.session.get(IdempotencyRecord, (claim.scope, claim.key))
+        stored = await uow.session.get(IdempotencyRecord, (claim.scope, claim.stored))
         if stored is not None and not _stale(uow, stored):
             _check_same(stored, request_hash)
-            return _replay(stored)
+            return _replay(stored, claim)
         if stored is not None:
             await uow.session.delete(stored)
             await uow.session.flush()
@@ -307,9 +351,17 @@ async def _around(request: web.Request, handler: Handler, claim: Claim) -> web.S
         await _release(uows, claim)
         return response
     async with uows() as uow:
-        await _store(uow, claim, response.status, bytes(response.body))  # type: ignore[arg-type]
+        await _store(uow, claim, response.status, _kept(claim, bytes(response.body)))  # type: ignore[arg-type]
         await uow.commit()
     return response
+
+
+def _kept(claim: Claim, body: bytes) -> bytes:
+    """A handler's answer as stored: sealed when it is JSON with a secret field in it."""
+    try:
+        return claim.seal(json.loads(body))
+    except ValueError:
+        return body
 
 
 def _stale(uow: UnitOfWork, stored: IdempotencyRecord) -> bool:
@@ -321,7 +373,7 @@ async def _release(uows: UnitOfWorkFactory, claim: Claim) -> None:
         await uow.session.execute(
             delete(IdempotencyRecord).where(
                 IdempotencyRecord.scope == claim.scope,
-                IdempotencyRecord.key == claim.key,
+                IdempotencyRecord.key == claim.stored,
                 IdempotencyRecord.status == _IN_PROGRESS,
             )
         )

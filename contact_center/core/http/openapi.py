@@ -125,7 +125,8 @@ def _responses(spec: RouteSpec, refs: dict[Any, Any]) -> dict[str, Any]:
 
 
 def _error_statuses(spec: RouteSpec) -> list[int]:
-    statuses = [400] if (spec.body or spec.query) else []
+    # Any request may be a 400 (web/safe_input checks every path and query); a JSON body, a 415.
+    statuses = [400, 415] if (spec.body and spec.json_body) else [400]
     if spec.role is not None:
         statuses += [401, 403]
     return statuses

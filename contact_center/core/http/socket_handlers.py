@@ -16,6 +16,7 @@ import socketio
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from contact_center.core.errors import DomainError, InvalidInput
+from contact_center.core.http import safe_input
 from contact_center.core.http.api import validation_message
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,11 @@ def event(model: type[M]) -> Callable[[Callable[[Any, str, M], Awaitable[Result]
                 return await self.fail(sid, InvalidInput("Envíe un solo objeto JSON.", code="bad_arguments"))
             data = args[0] if args else None
             try:
+                safe_input.check(data)  # NUL, lone surrogates, huge numbers, deep nesting: 400
                 body = model.model_validate({} if data is None else data)
+                safe_input.check(body.model_dump())
+            except DomainError as exc:
+                return await self.fail(sid, exc)
             except ValidationError as exc:
                 return await self.fail(sid, InvalidInput(validation_message(exc), code="validation_error"))
             try:

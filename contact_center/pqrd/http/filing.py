@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from contact_center.core.http import idempotency
+from contact_center.core.http import idempotency, throttle
 from contact_center.core.http.keys import JOBS, SETTINGS
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.http.support import attachment_store, filing_slots
@@ -46,7 +46,10 @@ async def file_once(
     async def after() -> None:
         await intake.after_commit(request.app.get(JOBS), done[-1])
 
-    async with filing_slots(request.app):
-        return await idempotency.run_once(
-            request, idempotency.fingerprint(meaning), effect, after, last_write=numbering
-        )
+    async def run() -> web.Response:
+        async with filing_slots(request.app):
+            return await idempotency.run_once(
+                request, idempotency.fingerprint(meaning), effect, after, last_write=numbering
+            )
+
+    return await throttle.filing(request, run, lambda r: idempotency.REPLAYED_HEADER in r.headers)

@@ -18,10 +18,9 @@ from sqlalchemy import select
 
 from contact_center.citizens.services.identities import CitizenDetails
 from contact_center.core.db.models import Attachment, Dependencia, Ticket, TicketEvent
-from contact_center.core.errors import DomainError, NotFound, TooManyRequests
-from contact_center.core.http import idempotency
+from contact_center.core.errors import DomainError, NotFound
+from contact_center.core.http import attempts, idempotency
 from contact_center.core.http.api import ApiRoutes
-from contact_center.core.http.client_address import client_address
 from contact_center.core.http.keys import SETTINGS, UOW
 from contact_center.core.http.principals import request_token, require_principal
 from contact_center.core.officials import Role
@@ -29,7 +28,7 @@ from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.legal_clock import PqrdType, PriorityFlag, parse_pqrd_type
 from contact_center.pqrd.domain.tickets import STATUS_LABELS, TicketStatus
 from contact_center.pqrd.http.filing import file_once
-from contact_center.pqrd.http.support import attachment_store, limiter, read_multipart
+from contact_center.pqrd.http.support import attachment_store, read_multipart
 from contact_center.pqrd.services import intake
 from contact_center.pqrd.services.attachments import AttachmentStore, check_uploads
 from contact_center.pqrd.services.tickets import access_code_matches, ticket_by_radicado
@@ -134,7 +133,7 @@ def _filing(body: PqrdIn, uploads: list[Any]) -> intake.Filing:
     "/api/v1/pqrd",
     body=PqrdIn,
     multipart=True,
-    responses={201: PqrdFiled, 413: None, 415: None, 422: None},
+    responses={201: PqrdFiled, 413: None, 415: None, 422: None, 429: None},
     tags=["pqrd"],
     summary="File a PQRD (JSON, or multipart with the same fields plus up to 5 files)",
 )
@@ -161,19 +160,22 @@ async def file_pqrd(request: web.Request, body: PqrdIn | None = None) -> web.Res
 
 
 async def _open_with_code(request: web.Request, uow: UnitOfWork, radicado: str, code: str) -> Ticket:
-    """The ticket if the code opens it; the same 404 otherwise, counted against client and radicado."""
-    keys = [f"ip:{client_address(request)}", f"rad:{radicado[:30]}"]
-    failures = limiter(request.app)
-    if await failures.blocked(keys):
-        raise TooManyRequests("Demasiados intentos fallidos. Intente de nuevo en 15 minutos.")
-    try:
-        ticket = await ticket_by_radicado(uow, radicado)
-    except DomainError:
-        ticket = None
-    if ticket is None or not access_code_matches(ticket, code, request.app[SETTINGS].signing_key()):
-        await failures.record(keys)
-        raise NotFound(_NOT_FOUND)
-    return ticket
+    """The ticket if the code opens it; the same 404 otherwise, counted by `attempts.guarded`
+    against the case and the client address. The code is checked in a unit of work of its own,
+    before `uow` holds a connection: the counters may need one (SQLite has a single one)."""
+
+    async def attempt() -> None:
+        async with request.app[UOW]() as own:
+            try:
+                ticket = await ticket_by_radicado(own, radicado)
+            except DomainError:
+                ticket = None
+            if ticket is None or not access_code_matches(ticket, code, request.app[SETTINGS].signing_key()):
+                raise NotFound(_NOT_FOUND)
+
+    policy = attempts.code_policy(request.app[SETTINGS])
+    await attempts.guarded(request, "code", radicado[:30], attempt, NotFound, policy)
+    return await ticket_by_radicado(uow, radicado)
 
 
 @routes.get(

@@ -1,6 +1,5 @@
-"""Plumbing of the PQRD routes: multipart reading with limits, the attachment store, the failure
-limiter, the `/metrics` gauge of outbound messages, and `install_intake` which wires them into the app.
-"""
+"""Plumbing of the PQRD routes: multipart reading with limits, the attachment store, the `/metrics`
+gauge of outbound messages, and `install_intake` which wires them into the app."""
 
 from __future__ import annotations
 
@@ -17,17 +16,14 @@ from sqlalchemy import func, select
 from contact_center.core.errors import InvalidInput
 from contact_center.core.http.api import Handler, parse_model
 from contact_center.core.http.idempotency import idempotency_middleware
-from contact_center.core.http.keys import METRICS, REDIS, SERVICES, SETTINGS, UOW
-from contact_center.core.http.ratelimit import FailureLimiter, MemoryLimiter, RedisLimiter
+from contact_center.core.http.keys import METRICS, SERVICES, SETTINGS, UOW
 from contact_center.outbound.models import OutboundMessage
 from contact_center.outbound.services import delivery as outbound
 from contact_center.pqrd.services.attachments import MAX_FILE_BYTES, Upload, check_count, too_large
 
 M = TypeVar("M", bound=BaseModel)
 MAX_TEXT_FIELD = 100 * 1024  # bytes: the description's 20,000 characters fit in UTF-8
-ACCESS_CODE_FAILURES = 10
-ACCESS_CODE_WINDOW_SECONDS = 15 * 60
-_STORE, _LIMITER, _GAUGE = "intake.attachments", "intake.limiter", "intake.outbound_gauge"
+_STORE, _GAUGE = "intake.attachments", "intake.outbound_gauge"
 _SLOTS = "intake.filing_slots"
 FILING_SLOTS = 4
 _LISTS = {"priority_flags"}
@@ -92,21 +88,6 @@ def filing_slots(app: web.Application) -> asyncio.Semaphore:
 
 def attachment_store(app: web.Application) -> Any:
     return app[SERVICES][_STORE]
-
-
-def limiter(app: web.Application) -> FailureLimiter:
-    services = app[SERVICES]
-    if _LIMITER not in services:
-        settings = app[SETTINGS]
-        if REDIS in app:
-            prefix = f"{settings.redis_namespace}:pqrd-failures"
-            services[_LIMITER] = RedisLimiter(
-                app[REDIS], prefix, ACCESS_CODE_FAILURES, ACCESS_CODE_WINDOW_SECONDS
-            )
-        else:
-            services[_LIMITER] = MemoryLimiter(ACCESS_CODE_FAILURES, ACCESS_CODE_WINDOW_SECONDS)
-    limiter_: FailureLimiter = services[_LIMITER]
-    return limiter_
 
 
 @web.middleware

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from contact_center.core import housekeeping
 from contact_center.core.db.models import Ticket, TicketEvent
 from contact_center.core.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, Event, official_room
 from contact_center.core.jobs.port import JobArg, JobContext, Jobs
@@ -271,6 +272,9 @@ async def sweep_job(ctx: JobContext) -> None:
     await enqueue_all(ctx.jobs, [(DELIVER_JOB, (r.outbound_id,), r.job_id) for r in pending])
     if revision is not None:
         await start_reschedule(ctx.jobs, revision)
+    async with ctx.uow() as uow:  # expired idempotency records and abuse-limit counters
+        await housekeeping.purge(uow, ctx.settings)
+        await uow.commit()
 
 
 async def escalate_job(ctx: JobContext, ticket_id: int, step: int) -> None:
