@@ -119,7 +119,7 @@ def environment(backend: str, data_dir: Path) -> Iterator[dict[str, str]]:
     if backend == "sqlite":
         yield env  # the embedded default: SECRET_KEY generated into DATA_DIR/secret_key
         return
-    env["SECRET_KEY"] = "drill-secret-key-of-at-least-32-bytes"  # required on PostgreSQL; kept by the operator, not the backup
+    env["SECRET_KEY"] = "drill-secret-key-of-at-least-32-bytes"
     name = services.unique_name("p195_drill")
     env["DATABASE_URL"] = services.run_sync(services.create_database(name))
     try:
