@@ -9,13 +9,12 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from contact_center.domain.errors import Forbidden, InvalidInput, NotFound
+from contact_center.domain.errors import InvalidInput
 from contact_center.domain.legal_clock import ClockState, LegalClock
-from contact_center.domain.officials import Role, role_allows
 from contact_center.domain.tickets import OPEN_STATUSES, STATUS_LABELS, TicketStatus
 from contact_center.persistence.models import Citizen, Conversation, Ticket
 from contact_center.persistence.routing_models import WorkItem
-from contact_center.services import citizen_cases, citizen_merge, tickets
+from contact_center.services import access, citizen_cases, citizen_merge, tickets
 from contact_center.services.auth import Principal
 from contact_center.services.tickets import Actor
 from contact_center.services.uow import UnitOfWork
@@ -26,13 +25,8 @@ TicketAction = Literal[
 
 
 async def own_conversation(uow: UnitOfWork, conversation_id: int, principal: Principal) -> Conversation:
-    """The conversation if this official attends it (supervisors may look at any)."""
-    conversation = await uow.session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise NotFound("La conversación no existe.", code="conversation_not_found")
-    if conversation.official_id != principal.official_id and not role_allows(principal.role, Role.SUPERVISOR):
-        raise Forbidden("Esta conversación no está asignada a usted.", code="not_your_conversation")
-    return conversation
+    """The conversation if this official may reach it (`contact_center.services.access`)."""
+    return await access.conversation(uow, principal, conversation_id)
 
 
 async def live_work_item(uow: UnitOfWork, conversation_id: int, principal: Principal) -> int | None:
@@ -49,17 +43,8 @@ async def live_work_item(uow: UnitOfWork, conversation_id: int, principal: Princ
 
 
 async def own_ticket(uow: UnitOfWork, ticket_id: int, principal: Principal) -> Ticket:
-    """The ticket, locked, if assigned to this official (or in a supervisor's dependencia)."""
-    ticket = await uow.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
-    if ticket is None:
-        raise NotFound("El radicado no existe.", code="ticket_not_found")
-    mine = ticket.assignee_id == principal.official_id
-    supervises = role_allows(principal.role, Role.SUPERVISOR) and (
-        principal.role is Role.ADMIN or ticket.dependencia_id == principal.dependencia_id
-    )
-    if not (mine or supervises):
-        raise Forbidden("Este radicado no está asignado a usted.", code="not_your_ticket")
-    return ticket
+    """The ticket, locked, if in this official's scope (`contact_center.services.access`)."""
+    return await access.ticket(uow, principal, ticket_id=ticket_id, lock=True)
 
 
 def days_left(clock: LegalClock, ticket: Ticket, now: Any) -> int | None:
@@ -108,9 +93,10 @@ async def my_tickets(uow: UnitOfWork, official_id: int) -> list[dict[str, Any]]:
     return [ticket_summary(t, days_left(clock, t, now)) for t in rows]
 
 
-async def citizen_history(uow: UnitOfWork, citizen_id: int | None) -> dict[str, Any]:
+async def citizen_history(uow: UnitOfWork, citizen_id: int | None, viewer: Principal) -> dict[str, Any]:
     """The citizen's conversations on every channel and their PQRDs, newest first: those of the
-    surviving record and of every record merged into it (`citizen_merge`)."""
+    surviving record and of every record merged into it (`citizen_merge`). Their anonymous PQRDs
+    are left out for a viewer who may not see a reserved identity (it would name the filer)."""
     if citizen_id is None:
         return {"citizen": None, "conversations": [], "tickets": []}
     citizen = await uow.session.get(Citizen, citizen_id)
@@ -131,6 +117,7 @@ async def citizen_history(uow: UnitOfWork, citizen_id: int | None) -> dict[str, 
             select(Ticket).where(Ticket.citizen_id.in_(ids)).order_by(Ticket.filed_at.desc()).limit(50)
         )
     ).all()
+    rows = [t for t in rows if not access.reserved(t, viewer)]
     clock = await tickets.load_clock(uow)
     now = uow.clock.now()
     return {

@@ -21,7 +21,7 @@ from contact_center.domain.events import CHAT, conversation_room
 from contact_center.domain.legal_clock import PqrdType
 from contact_center.domain.officials import Presence
 from contact_center.persistence.models import Conversation, Official
-from contact_center.services import chat
+from contact_center.services import access, chat
 from contact_center.services.auth import Principal
 from contact_center.services.tickets import Actor
 from contact_center.web.keys import SETTINGS, UOW
@@ -128,6 +128,7 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         me = await self.principal(sid)
         router = router_port.require_router(self.app)
         async with self.uow() as uow:
+            await access.offer(uow, me, body.offer_id)
             assignment = await router.accept(uow, body.offer_id, me.official_id)
             await uow.commit()
         out: dict[str, Any] = {
@@ -162,7 +163,7 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
                     "ticket_id": conversation.ticket_id,
                 },
                 "messages": await chat.transcript(uow, conversation_id, internal=True),
-                "history": await console.citizen_history(uow, conversation.citizen_id),
+                "history": await console.citizen_history(uow, conversation.citizen_id, me),
             }
 
     @event(OfferIn)
@@ -170,6 +171,7 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         me = await self.principal(sid)
         router = router_port.require_router(self.app)
         async with self.uow() as uow:
+            await access.offer(uow, me, body.offer_id)
             await router.reject(uow, body.offer_id, me.official_id)
             await uow.commit()
         return {"offer_id": body.offer_id}
@@ -210,8 +212,9 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
             raise Conflict("Indique un funcionario o una cola de destino.", code="transfer_target_required")
         router = router_port.require_router(self.app)
         async with self.uow() as uow:
-            if body.conversation_id is not None:
-                await console.own_conversation(uow, body.conversation_id, me)
+            item = await access.work_item(uow, me, body.work_item_id)
+            if body.conversation_id is not None and item.conversation_id != body.conversation_id:
+                raise access.hidden("work_item")
             await router.transfer(
                 uow, body.work_item_id, to_official_id=body.to_official_id, to_queue_code=body.to_queue_code
             )
@@ -224,6 +227,10 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         router = router_port.router_of(self.app)
         async with self.uow() as uow:
             conversation = await console.own_conversation(uow, body.conversation_id, me)
+            if body.work_item_id is not None:
+                item = await access.work_item(uow, me, body.work_item_id)
+                if item.conversation_id != conversation.id:
+                    raise access.hidden("work_item")
             if router is not None:
                 work_item_id = body.work_item_id or await console.live_work_item(uow, conversation.id, me)
                 if work_item_id is not None:

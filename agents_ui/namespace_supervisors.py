@@ -11,10 +11,9 @@ from pydantic import Field
 
 from agents_ui import router_port
 from channels.webchat.handlers import Empty, EventModel, ValidatingNamespace, event
-from contact_center.domain.errors import Conflict, Forbidden, NotFound
-from contact_center.domain.officials import Presence, Role
-from contact_center.persistence.models import Official, Ticket
-from contact_center.services import supervision, tickets
+from contact_center.domain.errors import Conflict
+from contact_center.domain.officials import Presence
+from contact_center.services import access, supervision, tickets
 from contact_center.services.auth import Principal
 from contact_center.services.tickets import Actor
 from contact_center.services.uow import UnitOfWork
@@ -58,11 +57,6 @@ def _plain(row: Any) -> dict[str, Any]:
     return dumped
 
 
-def _may_supervise(principal: Principal, dependencia_id: int | None) -> None:
-    if principal.role is not Role.ADMIN and dependencia_id != principal.dependencia_id:
-        raise Forbidden("Solo puede actuar sobre su propia dependencia.", code="other_dependencia")
-
-
 class DashboardNamespace(ValidatingNamespace, SupervisorsNamespace):
     def __init__(self, namespace: str, app: web.Application, feed: supervision.SupervisorFeed) -> None:
         super().__init__(namespace, app[UOW])
@@ -84,10 +78,8 @@ class DashboardNamespace(ValidatingNamespace, SupervisorsNamespace):
         if body.presence == "away" and not body.reason:
             raise Conflict("Indique el motivo de la ausencia.", code="reason_required")
         async with self.uow() as uow:
-            official = await uow.session.get(Official, body.official_id)
-            if official is None:
-                raise NotFound("El funcionario no existe.", code="unknown_official")
-            _may_supervise(me, official.dependencia_id)
+            official = await access.official(uow, me, body.official_id)
+            access.may_manage(me, official.dependencia_id)
             await router_port.set_presence(self.app, uow, official.id, Presence(body.presence), body.reason)
         return {"official_id": body.official_id, "presence": body.presence}
 
@@ -100,15 +92,11 @@ class DashboardNamespace(ValidatingNamespace, SupervisorsNamespace):
             )
         actor = Actor("official", me.official_id)
         async with self.uow() as uow:
-            ticket = await uow.session.get(Ticket, body.ticket_id, with_for_update=True)
-            if ticket is None:
-                raise NotFound("El radicado no existe.", code="ticket_not_found")
-            _may_supervise(me, ticket.dependencia_id)
+            ticket = await access.ticket(uow, me, ticket_id=body.ticket_id, lock=True)
+            access.may_manage(me, ticket.dependencia_id)
             if body.official_id is not None:
-                official = await uow.session.get(Official, body.official_id)
-                if official is None:
-                    raise NotFound("El funcionario no existe.", code="unknown_official")
-                _may_supervise(me, official.dependencia_id)
+                official = await access.official(uow, me, body.official_id)
+                access.may_manage(me, official.dependencia_id)
                 await tickets.assign(uow, ticket, official.id, actor, reason=body.reason)
             else:
                 assert body.dependencia is not None

@@ -146,6 +146,7 @@ async def assign_ticket(uow: UnitOfWork, ticket_id: int, official_id: int) -> No
     ticket = await uow.session.get(Ticket, ticket_id, with_for_update=True)
     if ticket is None or ticket.assignee_id == official_id or ticket.status in DONE:
         return
+    # The official who accepted the router's offer is who took the ticket (the audit trail's actor).
     await ticket_actions.assign(
-        uow, ticket, official_id, Actor("system"), reason="Asignado por el enrutador de habilidades."
+        uow, ticket, official_id, Actor("official", official_id), reason="Oferta del enrutador aceptada."
     )

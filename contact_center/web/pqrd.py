@@ -15,15 +15,14 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from contact_center.domain.errors import DomainError, NotFound, TooManyRequests
+from contact_center.domain.errors import NotFound, TooManyRequests
 from contact_center.domain.legal_clock import PqrdType, PriorityFlag, parse_pqrd_type
 from contact_center.domain.officials import Role
 from contact_center.domain.tickets import STATUS_LABELS, TicketStatus
 from contact_center.persistence.models import Attachment, Dependencia, Ticket, TicketEvent
-from contact_center.services import intake
+from contact_center.services import access, intake
 from contact_center.services.attachments import AttachmentStore, check_uploads
 from contact_center.services.citizens import CitizenDetails
-from contact_center.services.tickets import access_code_matches, ticket_by_radicado
 from contact_center.services.uow import UnitOfWork
 from contact_center.web import idempotency
 from contact_center.web.api import ApiRoutes
@@ -166,13 +165,10 @@ async def _open_with_code(request: web.Request, uow: UnitOfWork, radicado: str, 
     if await failures.blocked(keys):
         raise TooManyRequests("Demasiados intentos fallidos. Intente de nuevo en 15 minutos.")
     try:
-        ticket = await ticket_by_radicado(uow, radicado)
-    except DomainError:
-        ticket = None
-    if ticket is None or not access_code_matches(ticket, code, request.app[SETTINGS].signing_key()):
+        return await access.ticket_by_code(uow, radicado, code, request.app[SETTINGS].signing_key())
+    except NotFound:
         await failures.record(keys)
-        raise NotFound(_NOT_FOUND)
-    return ticket
+        raise NotFound(_NOT_FOUND) from None
 
 
 @routes.get(
@@ -234,15 +230,11 @@ async def download_attachment(request: web.Request, query: DownloadQuery) -> web
     radicado, raw_id = request.match_info["radicado"], request.match_info["attachment_id"]
     async with request.app[UOW]() as uow:
         if request_token(request)[0]:
-            await require_principal(request, Role.AGENT)
-            ticket = await _ticket_or_404(uow, radicado)
+            official = await require_principal(request, Role.AGENT)
+            ticket = await access.ticket(uow, official, radicado=radicado)
         else:
             ticket = await _open_with_code(request, uow, radicado, query.access_code or "")
-        found = (
-            await uow.session.get(Attachment, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 18 else None
-        )
-        if found is None or found.ticket_id != ticket.id:
-            raise NotFound("No encontramos ese archivo en el radicado.")
+        found = await access.attachment(uow, ticket, raw_id)
         sha256, content_type, filename = found.sha256, found.content_type, found.filename
     data = await attachment_store(request.app).read(sha256)
     return web.Response(
@@ -255,13 +247,6 @@ async def download_attachment(request: web.Request, query: DownloadQuery) -> web
             "Cache-Control": "private, no-store",
         },
     )
-
-
-async def _ticket_or_404(uow: UnitOfWork, radicado: str) -> Ticket:
-    try:
-        return await ticket_by_radicado(uow, radicado)
-    except DomainError:
-        raise NotFound(_NOT_FOUND) from None
 
 
 def _quote(name: str) -> str:

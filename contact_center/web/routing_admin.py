@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from contact_center.domain.errors import InvalidInput
 from contact_center.domain.officials import Role
+from contact_center.services import access
 from contact_center.services.auth import Principal
 from contact_center.web.api import MAX_ROW_ID, ApiRoutes
 from contact_center.web.keys import UOW
@@ -71,6 +72,7 @@ async def put_official(request: web.Request, principal: Principal, body: Officia
     except ValueError:
         raise InvalidInput("Id de funcionario no válido.", code="invalid_official_id") from None
     async with request.app[UOW]() as uow:
+        await access.official(uow, principal, official_id)
         out = await admin.set_official_routing(uow, official_id, body)
         await uow.commit()
     return web.json_response(OfficialRoutingOut.model_validate(out).model_dump(mode="json"))

@@ -83,7 +83,7 @@ async def test_hold_transfer_to_a_queue_and_hang_up_reach_twilio_and_the_router(
     # Only the official attending the call may touch it; refused, nothing reaches Twilio.
     other, _ = await official(line, OTHER)
     refused = await other.call("call_hold", {**ids, "on": True})
-    assert refused["error"]["code"] == "not_your_conversation" and rest.updates == []
+    assert refused["error"]["code"] == "not_found" and rest.updates == []
     both = await peer.call("call_transfer", {**ids, "to_official_id": 1, "to_queue_code": "atencion_general"})
     assert both["error"]["code"] == "transfer_target_required" and rest.updates == []
 
