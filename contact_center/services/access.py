@@ -189,9 +189,7 @@ async def offer(uow: UnitOfWork, caller: Caller, offer_id: int) -> RoutingOffer:
 async def official(uow: UnitOfWork, caller: Caller, official_id: int) -> Official:
     """The official, if the caller may see them: themselves, or anyone for supervisors and admins."""
     found = await uow.session.get(Official, official_id) if _valid(official_id) else None
-    visible = isinstance(caller, Principal) and (
-        is_supervisor(caller) or official_id == caller.official_id
-    )
+    visible = isinstance(caller, Principal) and (is_supervisor(caller) or official_id == caller.official_id)
     if found is None or not visible:
         raise hidden("official")
     return found

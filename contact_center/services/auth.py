@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
 from contact_center.domain.errors import Unauthorized
+from contact_center.domain.events import AGENTS, SESSION_CLOSED, SUPERVISORS, Event, session_room
 from contact_center.domain.officials import Role
 from contact_center.persistence.models import AuthToken, Official
 from contact_center.services.uow import UnitOfWork
@@ -127,9 +128,33 @@ async def authenticate(uow: UnitOfWork, token: str) -> Principal:
 
 
 async def revoke(uow: UnitOfWork, token: str) -> None:
+    """Revoke the token; after the commit its open sockets are told and disconnected, in every
+    process (`contact_center.web.realtime`)."""
+    digest = token_digest(token)
     await uow.session.execute(
         update(AuthToken)
-        .where(AuthToken.token_hash == token_digest(token), AuthToken.revoked_at.is_(None))
+        .where(AuthToken.token_hash == digest, AuthToken.revoked_at.is_(None))
         .values(revoked_at=uow.clock.now())
     )
+    payload = {"code": "token_revoked", "message": "La sesión fue cerrada. Inicie sesión de nuevo."}
+    for namespace in (AGENTS, SUPERVISORS):
+        uow.emit(Event(SESSION_CLOSED, namespace, session_room(digest), payload))
     await uow.commit()
+
+
+async def authenticate_digest(uow: UnitOfWork, digest: str) -> datetime:
+    """Re-check an open socket's token by its digest (one indexed row): its expiry, or
+    `Unauthorized` when it was revoked, expired or its official deactivated."""
+    row = (
+        await uow.session.execute(
+            select(AuthToken.revoked_at, AuthToken.expires_at, Official.active)
+            .join(Official, Official.id == AuthToken.official_id)
+            .where(AuthToken.token_hash == digest)
+        )
+    ).first()
+    check_usable(row, uow.clock.now())
+    assert row is not None  # check_usable refused a missing token
+    if not row.active:
+        raise Unauthorized("La cuenta está desactivada.", code="account_disabled")
+    expires_at: datetime = row.expires_at
+    return expires_at

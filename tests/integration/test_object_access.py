@@ -35,9 +35,9 @@ async def test_an_official_cannot_transfer_a_work_item_held_by_another(
     thief = await agent(console, TRANSITO)
     assert (await thief.call("presence", {"presence": "available"}))["ok"]
     async with console.app[UOW]() as uow:
-        holder_id = (await uow.session.scalar(
+        holder_id = await uow.session.scalar(
             select(WorkItem.official_id).where(WorkItem.id == accepted["work_item_id"])
-        ))
+        )
     for body in (
         {"work_item_id": accepted["work_item_id"], "to_queue_code": "transito"},
         {"work_item_id": accepted["work_item_id"], "to_official_id": 5},
@@ -64,8 +64,13 @@ async def test_an_accepted_pqrd_offer_is_recorded_as_the_officials_act(
     dependencia's agent cannot move that work item nor act on the ticket."""
     filed = await console.post(
         "/api/v1/pqrd",
-        json={"type": "queja", "subject": "Demora", "description": "En el hospital.", "dependencia": "salud",
-              "anonymous": True},
+        json={
+            "type": "queja",
+            "subject": "Demora",
+            "description": "En el hospital.",
+            "dependencia": "salud",
+            "anonymous": True,
+        },
     )
     assert filed.status == 201
     radicado = (await filed.json())["radicado"]
@@ -84,7 +89,9 @@ async def test_an_accepted_pqrd_offer_is_recorded_as_the_officials_act(
         assert assigned is not None and assigned.actor_kind == "official"
         assert assigned.actor_id == ticket.assignee_id
     thief = await agent(console, TRANSITO)
-    ack = await thief.call("transfer", {"work_item_id": accepted["work_item_id"], "to_queue_code": "transito"})
+    ack = await thief.call(
+        "transfer", {"work_item_id": accepted["work_item_id"], "to_queue_code": "transito"}
+    )
     assert ack["error"]["code"] == "not_found"
     ack = await thief.call("ticket_action", {"ticket_id": accepted["ticket_id"], "action": "start"})
     assert ack["error"]["code"] == "not_found"
@@ -94,14 +101,21 @@ async def test_an_accepted_pqrd_offer_is_recorded_as_the_officials_act(
 async def test_attachments_follow_the_dependencia_scope(backend: str, seeded: TestClient[Any, Any]) -> None:
     """Finding 2: a file of Salud's PQRD is 404 to Tránsito's agent, as the ticket itself is."""
     form = FormData()
-    for name, value in {"type": "denuncia", "subject": "Cobro", "description": "Cobro indebido.",
-                        "dependencia": "salud", "anonymous": "true"}.items():
+    for name, value in {
+        "type": "denuncia",
+        "subject": "Cobro",
+        "description": "Cobro indebido.",
+        "dependencia": "salud",
+        "anonymous": "true",
+    }.items():
         form.add_field(name, value)
     form.add_field("files", PNG, filename="prueba.png", content_type="image/png")
     filed = await seeded.post("/api/v1/pqrd", data=form)
     assert filed.status == 201, await filed.text()
     receipt = await filed.json()
-    status = await seeded.get(f"/api/v1/pqrd/{receipt['radicado']}", params={"access_code": receipt["access_code"]})
+    status = await seeded.get(
+        f"/api/v1/pqrd/{receipt['radicado']}", params={"access_code": receipt["access_code"]}
+    )
     file_id = (await status.json())["attachments"][0]["id"]
     url = f"/api/v1/pqrd/{receipt['radicado']}/attachments/{file_id}"
 
@@ -113,11 +127,19 @@ async def test_attachments_follow_the_dependencia_scope(backend: str, seeded: Te
     assert (await seeded.get(url, params={"access_code": receipt["access_code"]})).status == 200
 
 
-async def test_an_anonymous_filers_id_never_reaches_an_agent(backend: str, seeded: TestClient[Any, Any]) -> None:
+async def test_an_anonymous_filers_id_never_reaches_an_agent(
+    backend: str, seeded: TestClient[Any, Any]
+) -> None:
     """Finding 3: `citizen_id` was hidden but the `filed` event's `actor_id` carried it."""
-    body = {"type": "denuncia", "subject": "Soborno", "description": "En la ventanilla 3.", "dependencia": "salud",
-            "anonymous": True, "data_consent": True,
-            "citizen": {"name": "Testigo", "email": "testigo@example.co"}}
+    body = {
+        "type": "denuncia",
+        "subject": "Soborno",
+        "description": "En la ventanilla 3.",
+        "dependencia": "salud",
+        "anonymous": True,
+        "data_consent": True,
+        "citizen": {"name": "Testigo", "email": "testigo@example.co"},
+    }
     filed = await seeded.post("/api/v1/pqrd", json=body)
     assert filed.status == 201
     radicado = (await filed.json())["radicado"]
@@ -131,7 +153,9 @@ async def test_an_anonymous_filers_id_never_reaches_an_agent(backend: str, seede
     assert detail["citizen_id"] is None
     assert [e["actor_id"] for e in detail["events"] if e["actor_kind"] == "citizen"] == [None]
 
-    sup = await seeded.get(f"/api/v1/tickets/{radicado}", headers=bearer(await login(seeded, "admin@demo.pasto.gov.co")))
+    sup = await seeded.get(
+        f"/api/v1/tickets/{radicado}", headers=bearer(await login(seeded, "admin@demo.pasto.gov.co"))
+    )
     assert (await sup.json())["citizen_id"] == filer
 
 
@@ -146,7 +170,12 @@ async def test_an_agents_view_of_a_citizens_history_leaves_out_their_anonymous_p
         citizen_id = conversation.citizen_id
     resp = await console.post(
         "/api/v1/pqrd",
-        json={"type": "denuncia", "subject": "Soborno", "description": "En la ventanilla.", "anonymous": True},
+        json={
+            "type": "denuncia",
+            "subject": "Soborno",
+            "description": "En la ventanilla.",
+            "anonymous": True,
+        },
     )
     radicado = (await resp.json())["radicado"]
     async with console.app[UOW]() as uow:
