@@ -308,10 +308,10 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         from ivr.line import CALLS  # the 195 line's call controls (contact_center.services.calls)
 
         calls = self.app.get(CALLS)
-        if calls is None:
-            raise Conflict("El control de llamadas no está disponible.", code="voice_unavailable")
         async with self.uow() as uow:
-            await console.own_conversation(uow, body.conversation_id, me)
+            await console.own_conversation(uow, body.conversation_id, me)  # the caller's, first
+            if calls is None:
+                raise Conflict("El control de llamadas no está disponible.", code="voice_unavailable")
             if action == "hold":
                 await calls.hold(uow, body.conversation_id, me.official_id, body.on)
             elif action == "transfer":
