@@ -118,6 +118,7 @@ async def citizen_history(uow: UnitOfWork, citizen_id: int | None, viewer: Princ
         )
     ).all()
     rows = [t for t in rows if not access.reserved(t, viewer)]
+    hidden = await _reserved_links(uow, [c.ticket_id for c in conversations if c.ticket_id], viewer)
     clock = await tickets.load_clock(uow)
     now = uow.clock.now()
     return {
@@ -129,12 +130,20 @@ async def citizen_history(uow: UnitOfWork, citizen_id: int | None, viewer: Princ
                 "state": c.state,
                 "topic": c.topic,
                 "started_at": c.started_at.isoformat(),
-                "ticket_id": c.ticket_id,
+                "ticket_id": None if c.ticket_id in hidden else c.ticket_id,
             }
             for c in conversations
         ],
         "tickets": [ticket_summary(t, days_left(clock, t, now)) for t in rows],
     }
+
+
+async def _reserved_links(uow: UnitOfWork, ticket_ids: list[int], viewer: Principal) -> set[int]:
+    """The anonymous PQRDs among these (a call or chat that filed one must not name it to an agent)."""
+    if not ticket_ids or access.is_supervisor(viewer):
+        return set()
+    rows = await uow.session.scalars(select(Ticket.id).where(Ticket.id.in_(ticket_ids), Ticket.anonymous))
+    return set(rows.all())
 
 
 async def apply_ticket_action(

@@ -182,7 +182,18 @@ async def test_an_agents_view_of_a_citizens_history_leaves_out_their_anonymous_p
         ticket = await uow.session.scalar(select(Ticket).where(Ticket.radicado == radicado))
         assert ticket is not None
         ticket.citizen_id = citizen_id  # as when the anonymous filer left an e-mail for notices
+        earlier = Conversation(  # and the call in which they filed it
+            channel="voice",
+            external_id="CA-anon",
+            state="closed",
+            citizen_id=citizen_id,
+            ticket_id=ticket.id,
+            started_at=uow.clock.now(),
+        )
+        uow.session.add(earlier)
         await uow.commit()
+        anonymous_id = ticket.id
     opened = await official.call("open", {"conversation_id": started["conversation_id"]})
     assert opened["ok"], opened
     assert radicado not in [t["radicado"] for t in opened["history"]["tickets"]]
+    assert anonymous_id not in [c["ticket_id"] for c in opened["history"]["conversations"]]
