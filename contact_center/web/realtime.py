@@ -184,10 +184,10 @@ class OfficialNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socke
         connection right after the error is sent."""
         session = await self.get_session(sid)
         try:
-            if session["expires_at"] <= self.uow.clock.now():
+            now = self.uow.clock.now()
+            if session["expires_at"] <= now:
                 raise Unauthorized("La sesión expiró. Inicie sesión de nuevo.", code="token_expired")
-            async with self.uow() as uow:
-                await auth.authenticate_digest(uow, session["token"])
+            await auth.recheck_digest(self.uow.engine, session["token"], now)
         except Unauthorized:
             self.server.start_background_task(self._drop, sid)
             raise
