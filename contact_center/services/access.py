@@ -22,8 +22,6 @@ A reserved identity (anonymous PQRD) is shown only to supervisors and administra
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from contact_center.domain.errors import Forbidden, NotFound
@@ -217,11 +215,3 @@ def redacted_actor(kind: str, actor_id: int | None, of_ticket: Ticket, caller: C
     """An event's actor id as this caller may see it: the filer of an anonymous PQRD stays hidden."""
     return None if kind == "citizen" and reserved(of_ticket, caller) else actor_id
 
-
-def who(caller: Caller) -> dict[str, Any]:
-    """The caller for a log line (never a token)."""
-    if isinstance(caller, Principal):
-        return {"official_id": caller.official_id}
-    if isinstance(caller, CitizenPrincipal):
-        return {"citizen_id": caller.citizen_id}
-    return {}
