@@ -214,4 +214,3 @@ async def citizen(uow: UnitOfWork, caller: Caller, citizen_id: int) -> Citizen:
 def redacted_actor(kind: str, actor_id: int | None, of_ticket: Ticket, caller: Caller) -> int | None:
     """An event's actor id as this caller may see it: the filer of an anonymous PQRD stays hidden."""
     return None if kind == "citizen" and reserved(of_ticket, caller) else actor_id
-
