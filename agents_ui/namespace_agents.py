@@ -26,6 +26,7 @@ from contact_center.core.http.keys import SETTINGS, UOW
 from contact_center.core.http.realtime import AgentsNamespace
 from contact_center.core.http.socket_handlers import Empty, EventModel, ValidatingNamespace, event
 from contact_center.core.officials import Presence
+from contact_center.pqrd import access
 from contact_center.pqrd.domain.legal_clock import PqrdType
 from contact_center.pqrd.services.tickets import Actor
 
@@ -130,6 +131,7 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         me = await self.principal(sid)
         router = router_port.require_router(self.app)
         async with self.uow() as uow:
+            await access.offer(uow, me, body.offer_id)
             assignment = await router.accept(uow, body.offer_id, me.official_id)
             await uow.commit()
         out: dict[str, Any] = {
@@ -170,7 +172,7 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
                     "ticket_id": conversation.ticket_id,
                 },
                 "messages": await chat.transcript(uow, conversation_id, internal=True),
-                "history": await console.citizen_history(uow, conversation.citizen_id),
+                "history": await console.citizen_history(uow, conversation.citizen_id, me),
             }
 
     @event(OfferIn)
@@ -178,6 +180,7 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         me = await self.principal(sid)
         router = router_port.require_router(self.app)
         async with self.uow() as uow:
+            await access.offer(uow, me, body.offer_id)
             await router.reject(uow, body.offer_id, me.official_id)
             await uow.commit()
         return {"offer_id": body.offer_id}
@@ -218,8 +221,9 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
             raise Conflict("Indique un funcionario o una cola de destino.", code="transfer_target_required")
         router = router_port.require_router(self.app)
         async with self.uow() as uow:
-            if body.conversation_id is not None:
-                await console.own_conversation(uow, body.conversation_id, me)
+            item = await access.work_item(uow, me, body.work_item_id)
+            if body.conversation_id is not None and item.conversation_id != body.conversation_id:
+                raise access.hidden("work_item")
             await router.transfer(
                 uow, body.work_item_id, to_official_id=body.to_official_id, to_queue_code=body.to_queue_code
             )
@@ -232,6 +236,10 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         router = router_port.router_of(self.app)
         async with self.uow() as uow:
             conversation = await console.own_conversation(uow, body.conversation_id, me)
+            if body.work_item_id is not None:
+                item = await access.work_item(uow, me, body.work_item_id)
+                if item.conversation_id != conversation.id:
+                    raise access.hidden("work_item")
             if router is not None:
                 work_item_id = body.work_item_id or await console.live_work_item(uow, conversation.id, me)
                 if work_item_id is not None:
@@ -309,10 +317,10 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
         from ivr.line import CALLS  # the 195 line's call controls (ivr.calls)
 
         calls = self.app.get(CALLS)
+        async with self.uow() as uow:
+            await console.own_conversation(uow, body.conversation_id, me)  # the caller's, first
         if calls is None:
             raise Conflict("El control de llamadas no está disponible.", code="voice_unavailable")
-        async with self.uow() as uow:
-            await console.own_conversation(uow, body.conversation_id, me)
         # Each control commits its own transactions, none open while the provider works.
         if action == "hold":
             await calls.hold(self.uow, body.conversation_id, me.official_id, body.on)

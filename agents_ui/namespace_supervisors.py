@@ -11,13 +11,13 @@ from pydantic import Field
 
 from agents_ui import router_port, supervision
 from contact_center.core.auth import Principal
-from contact_center.core.db.models import Official, Ticket
-from contact_center.core.errors import Conflict, Forbidden, NotFound
+from contact_center.core.errors import Conflict
 from contact_center.core.http.keys import UOW
 from contact_center.core.http.realtime import SupervisorsNamespace
 from contact_center.core.http.socket_handlers import Empty, EventModel, ValidatingNamespace, event
-from contact_center.core.officials import Presence, Role
+from contact_center.core.officials import Presence
 from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd import access
 from contact_center.pqrd.services import actions
 from contact_center.pqrd.services.tickets import Actor
 
@@ -58,11 +58,6 @@ def _plain(row: Any) -> dict[str, Any]:
     return dumped
 
 
-def _may_supervise(principal: Principal, dependencia_id: int | None) -> None:
-    if principal.role is not Role.ADMIN and dependencia_id != principal.dependencia_id:
-        raise Forbidden("Solo puede actuar sobre su propia dependencia.", code="other_dependencia")
-
-
 class DashboardNamespace(ValidatingNamespace, SupervisorsNamespace):
     def __init__(self, namespace: str, app: web.Application, feed: supervision.SupervisorFeed) -> None:
         super().__init__(namespace, app[UOW])
@@ -84,10 +79,8 @@ class DashboardNamespace(ValidatingNamespace, SupervisorsNamespace):
         if body.presence == "away" and not body.reason:
             raise Conflict("Indique el motivo de la ausencia.", code="reason_required")
         async with self.uow() as uow:
-            official = await uow.session.get(Official, body.official_id)
-            if official is None:
-                raise NotFound("El funcionario no existe.", code="unknown_official")
-            _may_supervise(me, official.dependencia_id)
+            official = await access.official(uow, me, body.official_id)
+            access.may_manage(me, official.dependencia_id)
             await router_port.set_presence(self.app, uow, official.id, Presence(body.presence), body.reason)
         return {"official_id": body.official_id, "presence": body.presence}
 
@@ -100,15 +93,11 @@ class DashboardNamespace(ValidatingNamespace, SupervisorsNamespace):
             )
         actor = Actor("official", me.official_id)
         async with self.uow() as uow:
-            ticket = await uow.session.get(Ticket, body.ticket_id, with_for_update=True)
-            if ticket is None:
-                raise NotFound("El radicado no existe.", code="ticket_not_found")
-            _may_supervise(me, ticket.dependencia_id)
+            ticket = await access.ticket(uow, me, ticket_id=body.ticket_id, lock=True)
+            access.may_manage(me, ticket.dependencia_id)
             if body.official_id is not None:
-                official = await uow.session.get(Official, body.official_id)
-                if official is None:
-                    raise NotFound("El funcionario no existe.", code="unknown_official")
-                _may_supervise(me, official.dependencia_id)
+                official = await access.official(uow, me, body.official_id)
+                access.may_manage(me, official.dependencia_id)
                 await actions.assign(uow, ticket, official.id, actor, reason=body.reason)
             else:
                 assert body.dependencia is not None

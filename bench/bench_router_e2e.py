@@ -66,12 +66,12 @@ from contact_center.core.db.models import (
     QueueSkill,
     Skill,
 )
+from contact_center.core.db.routing_models import RoutingSettings
 from contact_center.core.events import Event
 from contact_center.core.officials import Presence
 from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 from routing.bus import RoutingNotifier
 from routing.engine import RoutingEngine
-from routing.models import RoutingSettings
 from routing.persistence import Setup, load_setup
 from routing.service import NewWorkItem, RouterService
 

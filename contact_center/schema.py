@@ -10,11 +10,11 @@ import contact_center.citizens.models.accounts
 import contact_center.citizens.models.merges
 import contact_center.core.db.limit_models
 import contact_center.core.db.models
+import contact_center.core.db.routing_models
 import contact_center.outbound.models
 import contact_center.pqrd.models.imports
 import contact_center.pqrd.models.legal  # noqa: F401
 import ivr.models  # noqa: F401
-import routing.models  # noqa: F401
 from contact_center.core.db.base import Base
 
 metadata = Base.metadata

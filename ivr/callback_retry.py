@@ -32,12 +32,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.jobs.port import JobContext, Jobs
 from contact_center.core.uow import UnitOfWork
 from ivr.models import VoiceCallback
 from ivr.queueing import CallQueue
 from routing import bus
-from routing.models import WorkItem
 
 log = logging.getLogger(__name__)
 RETRY_JOB = "ivr.callback_retry:retry_callback_job"

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 from ivr.control import CallControl, CallControlFailed
 from ivr.providers import provider_of
 from routing import bus, reservations
-from routing.models import WorkItem
 from routing.service import RouterService
 
 log = logging.getLogger(__name__)

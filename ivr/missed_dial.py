@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import select
 
 from contact_center.core.db.models import Conversation, Queue
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.uow import UnitOfWork
 from ivr.flow import ACTIONS_JSON, Action, Enqueue, FlowState, Say
 from ivr.flow.schema import EnqueueNode
 from ivr.host import CallTurn, IvrHost
 from ivr.queueing import CallQueue
 from routing.missed_calls import call_missed
-from routing.models import WorkItem
 
 log = logging.getLogger(__name__)
 MISSED_PROMPT = "El funcionario no pudo atender su llamada. Conserva su turno en la fila."

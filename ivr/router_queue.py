@@ -14,10 +14,10 @@ from typing import Literal
 
 from sqlalchemy import select, update
 
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.uow import UnitOfWork
 from ivr.queueing import QueueSpot
 from routing import bus
-from routing.models import WorkItem
 from routing.service import NewWorkItem, RouterService
 
 

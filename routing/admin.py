@@ -22,13 +22,13 @@ from contact_center.core.db.models import (
     QueueSkill,
     Skill,
 )
+from contact_center.core.db.routing_models import RoutingSettings
 from contact_center.core.errors import InvalidInput, NotFound
 from contact_center.core.uow import UnitOfWork
 from routing import bus
 from routing.core import Channel, QueueConfig
 from routing.core.config import TimeStep
 from routing.hours import DAYS
-from routing.models import RoutingSettings
 
 MAX_STEP_SECONDS = 86_400
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

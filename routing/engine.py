@@ -28,12 +28,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 from routing import bus, notices, reservations, tickets
 from routing.broadcasts import Broadcasts
 from routing.core import Channel, Offer, OfficialSnapshot, Presence, RoutingCore, StepFired, StepKind
 from routing.core.records import ItemStatus
-from routing.models import RoutingOffer, WorkItem
 from routing.persistence import Setup, item_states, load_setup, official_snapshots, snapshot_of
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.uow import UnitOfWork
 from routing import bus, notices, reservations
-from routing.models import RoutingOffer, WorkItem
 from routing.service import RouterService
 
 MISSED = "call_missed"  # the reason of the `offer.revoked` event the official's console receives

@@ -19,9 +19,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contact_center.core.db.models import Official
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.uow import UnitOfWork
 from routing import bus
-from routing.models import RoutingOffer, WorkItem
 
 LIVE_CHANNELS = ("voice", "chat", "app")
 _offers = cast(Table, RoutingOffer.__table__)

@@ -22,11 +22,11 @@ from contact_center.core.db.models import (
     QueueSkill,
     Skill,
 )
+from contact_center.core.db.routing_models import RoutingSettings, WorkItem
 from contact_center.core.uow import UnitOfWork
 from routing.core import Channel, OfficialSnapshot, Presence, QueueConfig, RoutingConfig
 from routing.core import WorkItem as CoreItem
 from routing.hours import ALWAYS_OPEN, WeeklyHours
-from routing.models import RoutingSettings, WorkItem
 from routing.queue_hours import hours_of
 
 HELD = ("offered", "assigned")  # statuses that count on an official's capacity

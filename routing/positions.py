@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.uow import UnitOfWork
 from routing import notices
-from routing.models import WorkItem
 
 WINDOW = timedelta(minutes=30)
 # Pushing every waiting caller's new place costs one row each; beyond this many only the head of

@@ -25,11 +25,11 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, case, func, insert, literal, select, update
 
 from contact_center.core.db.models import Official
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.officials import Presence
 from contact_center.core.uow import UnitOfWork
 from routing import bus, notices
 from routing.core import MISSED_OFFER_REASON
-from routing.models import RoutingOffer, WorkItem
 from routing.persistence import SNAPSHOT_COLUMNS, OfficialFacts, Setup, official_facts
 
 

@@ -14,12 +14,12 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.errors import Conflict, InvalidInput, NotFound
 from contact_center.core.officials import Presence
 from contact_center.core.uow import UnitOfWork
 from routing import bus, notices, outcomes, positions, queue_hours, reservations, stats
 from routing import presence as presence_rows
-from routing.models import RoutingOffer, WorkItem
 from routing.persistence import LIVE, Setup, load_setup
 from routing.priority import effective_priority
 from routing.stats import QueueStats

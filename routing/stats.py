@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 
 from contact_center.core.clock import BOGOTA
 from contact_center.core.db.models import Queue
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.uow import UnitOfWork
 from routing.core import Presence
 from routing.core.config import compile_queue, meets
-from routing.models import RoutingOffer, WorkItem
 from routing.persistence import Setup, official_snapshots
 from routing.queue_hours import opening_now
 

@@ -18,11 +18,11 @@ from sqlalchemy import Table, select, update
 
 from contact_center.core.db.models import Dependencia, Queue, Ticket
 from contact_center.core.db.quiet_insert import insert_ignoring_conflicts
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.legal_clock import LegalClock
 from contact_center.pqrd.domain.tickets import TicketStatus
 from contact_center.pqrd.services.tickets import Actor, clock_facts, load_clock, ticket_clock
-from routing.models import WorkItem
 from routing.persistence import LIVE, Setup
 from routing.priority import Art20Flag, effective_priority
 
@@ -149,6 +149,7 @@ async def assign_ticket(uow: UnitOfWork, ticket_id: int, official_id: int) -> No
     ticket = await uow.session.get(Ticket, ticket_id, with_for_update=True)
     if ticket is None or ticket.assignee_id == official_id or ticket.status in DONE:
         return
+    # The official who accepted the router's offer is who took the ticket (the audit trail's actor).
     await ticket_actions.assign(
-        uow, ticket, official_id, Actor("system"), reason="Asignado por el enrutador de habilidades."
+        uow, ticket, official_id, Actor("official", official_id), reason="Oferta del enrutador aceptada."
     )

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.errors import Conflict, InvalidInput, NotFound
 from contact_center.core.uow import UnitOfWork
 from routing import bus, positions, reservations
-from routing.models import WorkItem
 from routing.priority import effective_priority
 
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from contact_center.core.errors import DomainError, NotFound
+from contact_center.core.errors import NotFound
 from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd import access
 from contact_center.pqrd.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
 from contact_center.pqrd.domain.tickets import STATUS_LABELS, TicketStatus
 from contact_center.pqrd.services import tickets
@@ -53,11 +54,9 @@ async def lookup(uow: UnitOfWork, radicado: str, access_code: str, secret: bytes
 
 async def _lookup(uow: UnitOfWork, radicado: str, access_code: str, secret: bytes) -> CaseStatus:
     try:
-        ticket = await tickets.ticket_by_radicado(uow, radicado)
-    except DomainError:
+        ticket = await access.ticket_by_code(uow, radicado, access_code, secret)
+    except NotFound:
         raise NotFound(NOT_FOUND_MESSAGE, code="pqrd_not_found") from None
-    if not tickets.access_code_matches(ticket, access_code, secret):
-        raise NotFound(NOT_FOUND_MESSAGE, code="pqrd_not_found")
     events = await tickets.ticket_events(uow, ticket.id)
     history = [
         HistoryEntry(

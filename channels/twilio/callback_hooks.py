@@ -33,11 +33,11 @@ from sqlalchemy import select
 from channels.twilio.events import record_call_event
 from channels.twilio.hooks import ENDED, RENDERER, Form, Hooks, xml_response
 from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.uow import UnitOfWork
 from ivr.line import VoiceLine
 from ivr.models import VoiceCallback
 from routing.missed_calls import mark_missed
-from routing.models import WorkItem
 
 log = logging.getLogger(__name__)
 twilio_hook = Hooks()

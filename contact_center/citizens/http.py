@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contact_center.citizens.services import merge as service
 from contact_center.core.auth import Principal
-from contact_center.core.errors import NotFound
 from contact_center.core.http.api import MAX_ROW_ID, ApiRoutes, RowId
 from contact_center.core.http.keys import UOW
 from contact_center.core.officials import Role
+from contact_center.pqrd import access
 
 routes = ApiRoutes()
 TAGS = ["citizens"]
@@ -42,7 +42,7 @@ class CitizenMergeOut(BaseModel):
 def _citizen_id(request: web.Request) -> int:
     citizen_id = int(request.match_info["citizen_id"])
     if not 1 <= citizen_id <= MAX_ROW_ID:  # no such row; the database would refuse the number itself
-        raise NotFound(f"No existe el ciudadano {citizen_id}.", code="citizen_not_found")
+        raise access.hidden("citizen")
     return citizen_id
 
 
@@ -64,6 +64,8 @@ async def merge(request: web.Request, principal: Principal, body: CitizenMergeIn
         via="api",
     )
     async with request.app[UOW]() as uow:
+        await access.citizen(uow, principal, wanted.citizen_id)
+        await access.citizen(uow, principal, wanted.into_id)
         done = await service.merge_citizens(uow, wanted)
         await uow.commit()
     out = CitizenMergeOut(

@@ -43,3 +43,12 @@ QUEUE_POSITION = "queue.position"  # /chat, the conversation's room
 QUEUE_CALLBACK = "queue.callback"  # /chat, the conversation's room: the queue's callback step fired
 STATS_QUEUES = "stats.queues"  # /supervisors, the supervisors' room
 PRESENCE = "presence"  # /agents (official's room) and /supervisors
+
+# An official's session was closed (logout): sent to the session's sockets on /agents and
+# /supervisors, and the socket.io manager of every process then disconnects them.
+SESSION_CLOSED = "session.closed"
+
+
+def session_room(token_digest: str) -> str:
+    """The room of every socket opened with one token (only the server knows the digest)."""
+    return f"session:{token_digest[:32]}"

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 
 from contact_center.core.db.engine import ping
 from contact_center.core.db.models import Queue
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.http.api import Handler
 from contact_center.core.http.keys import CLOCK, ENGINE, METRICS, REDIS, SERVICES, SETTINGS, UOW
-from routing.models import WorkItem
 
 log = logging.getLogger(__name__)
 _GAUGES = "ops_metrics.gauges"

@@ -10,6 +10,7 @@ from contact_center.core.errors import InvalidInput
 from contact_center.core.http.api import MAX_ROW_ID, ApiRoutes
 from contact_center.core.http.keys import UOW
 from contact_center.core.officials import Role
+from contact_center.pqrd import access
 from routing import admin
 from routing.admin import OfficialRoutingIn, QueueIn, QueueOut, RoutingSettingsIn
 
@@ -71,6 +72,7 @@ async def put_official(request: web.Request, principal: Principal, body: Officia
     except ValueError:
         raise InvalidInput("Id de funcionario no válido.", code="invalid_official_id") from None
     async with request.app[UOW]() as uow:
+        await access.official(uow, principal, official_id)
         out = await admin.set_official_routing(uow, official_id, body)
         await uow.commit()
     return web.json_response(OfficialRoutingOut.model_validate(out).model_dump(mode="json"))

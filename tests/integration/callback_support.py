@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from contact_center.core.clock import FakeClock
 from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.http.keys import UOW
 from ivr.models import VoiceCallback
-from routing.models import WorkItem
 from tests.conftest import login
 from tests.integration.test_twilio_call_control import AGENT, official
 from tests.support.chat_clients import Peer

@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contact_center.core.clock import FakeClock
 from contact_center.core.db.engine import create_engine, session_factory
 from contact_center.core.db.models import Official, OfficialCapacity, OfficialSkill, Queue, QueueSkill
+from contact_center.core.db.routing_models import RoutingOffer, RoutingSettings, WorkItem
 from contact_center.core.notifier import RecordingNotifier
 from contact_center.core.uow import UnitOfWork, UnitOfWorkFactory
 from routing.bus import Change, RoutingNotifier
 from routing.engine import RoutingEngine
-from routing.models import RoutingOffer, RoutingSettings, WorkItem
 from routing.service import RouterService
 
 

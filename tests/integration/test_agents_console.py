@@ -122,9 +122,9 @@ async def test_an_official_cannot_touch_another_officials_conversation(
     refused = await other.call(
         "send", {"conversation_id": started["conversation_id"], "client_id": "x", "body": "hola"}
     )
-    assert refused["error"]["code"] == "not_your_conversation"
+    assert refused["error"]["code"] == "not_found"
     assert (await other.call("open", {"conversation_id": started["conversation_id"]}))["error"]["code"] == (
-        "not_your_conversation"
+        "not_found"
     )
     async with console.app[UOW]() as uow:
         assert await uow.session.scalar(select(Message).where(Message.client_id == "x")) is None

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from channels.asterisk.install import ASTERISK
 from contact_center.core.config import Settings
 from contact_center.core.db.models import Conversation
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.http.keys import UOW
 from ivr.models import VoiceCallback
-from routing.models import WorkItem
 from tests.asterisk_peer import AmiPeer, PeerState, _message
 from tests.conftest import AppFactory
 from tests.integration.agi_caller import Caller, call

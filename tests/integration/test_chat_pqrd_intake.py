@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from contact_center.core.db.models import Conversation, Official, Ticket, TicketEvent
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.http.keys import UOW
 from contact_center.outbound.models import OutboundMessage
-from routing.models import WorkItem
 from tests.integration.test_agents_console import AGENT, attended_chat
 from tests.support import chat_clients
 from tests.support.chat_clients import citizen

@@ -190,7 +190,7 @@ async def test_a_citizen_never_sees_or_touches_another_citizens_case(seeded: Cli
         await seeded.post(f"/api/v1/app/cases/{case_id}/attachments", data=form, headers=other),
     ]
     for resp in attempts:
-        assert resp.status == 404 and (await resp.json())["error"]["code"] == "case_not_found"
+        assert resp.status == 404 and (await resp.json())["error"]["code"] == "not_found"
     async with seeded.app[UOW]() as uow:
         ticket = (await uow.session.scalars(select(Ticket))).one()
         assert ticket.status == "radicado"

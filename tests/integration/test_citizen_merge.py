@@ -168,9 +168,9 @@ async def test_refusals_are_clear_and_change_nothing(seeded: Client, backend: st
     refusals: list[tuple[str, Any, Any, int, str]] = [
         (AGENT, c, {"into": a, "reason": REASON}, 403, "role_required"),
         (SUPERVISOR, c, {"into": c, "reason": REASON}, 400, "merge_into_self"),
-        (SUPERVISOR, 999_999, {"into": a, "reason": REASON}, 404, "citizen_not_found"),
-        (SUPERVISOR, 2**40, {"into": a, "reason": REASON}, 404, "citizen_not_found"),
-        (SUPERVISOR, c, {"into": 999_999, "reason": REASON}, 404, "merge_target_not_found"),
+        (SUPERVISOR, 999_999, {"into": a, "reason": REASON}, 404, "not_found"),
+        (SUPERVISOR, 2**40, {"into": a, "reason": REASON}, 404, "not_found"),
+        (SUPERVISOR, c, {"into": 999_999, "reason": REASON}, 404, "not_found"),
         (SUPERVISOR, c, {"into": 0, "reason": REASON}, 400, "validation_error"),
         (SUPERVISOR, c, {"into": a}, 400, "validation_error"),
         (SUPERVISOR, c, {"into": a, "reason": "   "}, 400, "reason_required"),

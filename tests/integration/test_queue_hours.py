@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from contact_center.core.clock import FakeClock
 from contact_center.core.db.models import Conversation, Queue
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.errors import Conflict
 from contact_center.core.http.keys import UOW
 from contact_center.core.officials import Presence
-from routing.models import WorkItem
 from routing.service import NewWorkItem
 from tests.conftest import login
 from tests.integration import twilio_support

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from contact_center.core.clock import FakeClock
 from contact_center.core.db.engine import create_engine, session_factory
 from contact_center.core.db.models import Official
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.officials import Presence
 from contact_center.core.uow import UnitOfWorkFactory
 from contact_center.seed import seed_demo
 from routing import bus
 from routing.bus import RoutingNotifier
 from routing.engine import RoutingEngine
-from routing.models import RoutingOffer, WorkItem
 from routing.service import NewWorkItem
 from tests.conftest import START
 from tests.integration import router_processes as rp

@@ -9,10 +9,10 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from contact_center.core.clock import FakeClock
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.errors import Conflict
 from contact_center.core.events import official_room
 from contact_center.core.officials import Presence
-from routing.models import RoutingOffer, WorkItem
 from tests.conftest import login
 from tests.integration.router_support import Parts, enqueue_chat, official_id, parts, presence
 from tests.support.sockets import connect

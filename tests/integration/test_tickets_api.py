@@ -157,7 +157,7 @@ async def test_agents_see_their_dependencia_and_their_own_tickets_admin_sees_all
     assert await listed(admin, "?due_before=2026-12-15") == set()
     assert await listed(admin, "?due_before=2026-12-16") == {triage, salud, transito}
     resp = await seeded.get(f"/api/v1/tickets/{salud}", headers=agent1)
-    assert resp.status == 404 and (await resp.json())["error"]["code"] == "ticket_not_found"
+    assert resp.status == 404 and (await resp.json())["error"]["code"] == "not_found"
     status, body = await _post(seeded, agent1, salud, "assign")
     assert status == 404
     # A supervisor assigns a Tránsito ticket to agente1, who then sees it.

@@ -9,9 +9,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from contact_center.core.db.models import Conversation
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.http.keys import UOW
 from contact_center.core.officials import Presence
-from routing.models import WorkItem
 from tests.integration import twilio_support
 from tests.integration.router_support import official_id, parts, presence
 from tests.integration.twilio_support import BASE, CALL_SID, call_params, post, said, twiml

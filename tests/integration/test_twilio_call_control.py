@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from contact_center.core.db.models import CallEvent, Conversation
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.http.keys import UOW
-from routing.models import WorkItem
 from tests.conftest import login
 from tests.integration import twilio_support
 from tests.integration.twilio_support import CALL_SID, TwilioRest, call_params, twiml
@@ -88,7 +88,7 @@ async def test_hold_transfer_to_a_queue_and_hang_up_reach_twilio_and_the_router(
     # Only the official attending the call may touch it; refused, nothing reaches Twilio.
     other, _ = await official(line, OTHER)
     refused = await other.call("call_hold", {**ids, "on": True})
-    assert refused["error"]["code"] == "not_your_conversation" and controls(rest) == []
+    assert refused["error"]["code"] == "not_found" and controls(rest) == []
     both = await peer.call("call_transfer", {**ids, "to_official_id": 1, "to_queue_code": "atencion_general"})
     assert both["error"]["code"] == "transfer_target_required" and controls(rest) == []
 

@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from contact_center.core.db.models import Conversation
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.http.keys import UOW
 from ivr.models import VoiceCallback
-from routing.models import WorkItem
 from tests.integration import twilio_support
 from tests.integration.test_twilio_call_control import AGENT, official
 from tests.integration.twilio_support import CALL_SID, CALLER, TwilioRest, call_params, post, twiml

@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from contact_center.core.db.models import Official
+from contact_center.core.db.routing_models import RoutingOffer
 from contact_center.core.http.keys import UOW
-from routing.models import RoutingOffer
 from tests.integration import twilio_support
 from tests.integration.callback_support import (
     RETRY_SETTINGS,

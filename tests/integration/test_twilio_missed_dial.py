@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from contact_center.core.db.models import Official
+from contact_center.core.db.routing_models import RoutingOffer, WorkItem
 from contact_center.core.http.keys import UOW
-from routing.models import RoutingOffer, WorkItem
 from tests.integration import twilio_support
 from tests.integration.router_support import parts
 from tests.integration.twilio_support import call_params, post, said, twiml

@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
+from contact_center.core.db.routing_models import WorkItem
 from contact_center.core.http.keys import UOW
-from routing.models import WorkItem
 from tests.integration import twilio_support
 from tests.integration.twilio_support import CALL_SID, call_params, post, said, twiml
 from tests.integration.twilio_walk import conversation, queued_call

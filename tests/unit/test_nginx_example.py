@@ -22,4 +22,5 @@ def test_login_and_filing_locations_carry_limit_req() -> None:
         assert "limit_req zone=pasto195_filing" in _location_block(text, path)
     assert "limit_req_status 429;" in text
 
+
 # `nginx -t` on the example, and a real nginx in front of `serve`: tests/operations/test_nginx_conf.py.

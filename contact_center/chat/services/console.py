@@ -13,14 +13,14 @@ from contact_center.citizens.services import identities
 from contact_center.citizens.services import merge as citizen_merge
 from contact_center.core.auth import Principal
 from contact_center.core.db.models import Citizen, Conversation, Ticket
-from contact_center.core.errors import Forbidden, InvalidInput, NotFound
-from contact_center.core.officials import Role, role_allows
+from contact_center.core.db.routing_models import WorkItem
+from contact_center.core.errors import InvalidInput
 from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd import access
 from contact_center.pqrd.domain.legal_clock import ClockState, LegalClock
 from contact_center.pqrd.domain.tickets import OPEN_STATUSES, STATUS_LABELS, TicketStatus
 from contact_center.pqrd.services import actions, tickets
 from contact_center.pqrd.services.tickets import Actor
-from routing.models import WorkItem
 
 TicketAction = Literal[
     "start", "answer", "request_completion", "record_completion", "extend", "forward", "close"
@@ -28,13 +28,8 @@ TicketAction = Literal[
 
 
 async def own_conversation(uow: UnitOfWork, conversation_id: int, principal: Principal) -> Conversation:
-    """The conversation if this official attends it (supervisors may look at any)."""
-    conversation = await uow.session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise NotFound("La conversación no existe.", code="conversation_not_found")
-    if conversation.official_id != principal.official_id and not role_allows(principal.role, Role.SUPERVISOR):
-        raise Forbidden("Esta conversación no está asignada a usted.", code="not_your_conversation")
-    return conversation
+    """The conversation if this official may reach it (`contact_center.pqrd.access`)."""
+    return await access.conversation(uow, principal, conversation_id)
 
 
 async def live_work_item(uow: UnitOfWork, conversation_id: int, principal: Principal) -> int | None:
@@ -51,17 +46,8 @@ async def live_work_item(uow: UnitOfWork, conversation_id: int, principal: Princ
 
 
 async def own_ticket(uow: UnitOfWork, ticket_id: int, principal: Principal) -> Ticket:
-    """The ticket, locked, if assigned to this official (or in a supervisor's dependencia)."""
-    ticket = await uow.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
-    if ticket is None:
-        raise NotFound("El radicado no existe.", code="ticket_not_found")
-    mine = ticket.assignee_id == principal.official_id
-    supervises = role_allows(principal.role, Role.SUPERVISOR) and (
-        principal.role is Role.ADMIN or ticket.dependencia_id == principal.dependencia_id
-    )
-    if not (mine or supervises):
-        raise Forbidden("Este radicado no está asignado a usted.", code="not_your_ticket")
-    return ticket
+    """The ticket, locked, if in this official's scope (`contact_center.pqrd.access`)."""
+    return await access.ticket(uow, principal, ticket_id=ticket_id, lock=True)
 
 
 def days_left(clock: LegalClock, ticket: Ticket, now: Any) -> int | None:
@@ -110,9 +96,10 @@ async def my_tickets(uow: UnitOfWork, official_id: int) -> list[dict[str, Any]]:
     return [ticket_summary(t, days_left(clock, t, now)) for t in rows]
 
 
-async def citizen_history(uow: UnitOfWork, citizen_id: int | None) -> dict[str, Any]:
+async def citizen_history(uow: UnitOfWork, citizen_id: int | None, viewer: Principal) -> dict[str, Any]:
     """The citizen's conversations on every channel and their PQRDs, newest first: those of the
-    surviving record and of every record merged into it (`citizen_merge`)."""
+    surviving record and of every record merged into it (`citizen_merge`). Their anonymous PQRDs
+    are left out for a viewer who may not see a reserved identity (it would name the filer)."""
     if citizen_id is None:
         return {"citizen": None, "conversations": [], "tickets": []}
     citizen = await uow.session.get(Citizen, citizen_id)
@@ -133,6 +120,8 @@ async def citizen_history(uow: UnitOfWork, citizen_id: int | None) -> dict[str, 
             select(Ticket).where(Ticket.citizen_id.in_(ids)).order_by(Ticket.filed_at.desc()).limit(50)
         )
     ).all()
+    rows = [t for t in rows if not access.reserved(t, viewer)]
+    hidden = await _reserved_links(uow, [c.ticket_id for c in conversations if c.ticket_id], viewer)
     clock = await tickets.load_clock(uow)
     now = uow.clock.now()
     return {
@@ -144,12 +133,20 @@ async def citizen_history(uow: UnitOfWork, citizen_id: int | None) -> dict[str, 
                 "state": c.state,
                 "topic": c.topic,
                 "started_at": c.started_at.isoformat(),
-                "ticket_id": c.ticket_id,
+                "ticket_id": None if c.ticket_id in hidden else c.ticket_id,
             }
             for c in conversations
         ],
         "tickets": [ticket_summary(t, days_left(clock, t, now)) for t in rows],
     }
+
+
+async def _reserved_links(uow: UnitOfWork, ticket_ids: list[int], viewer: Principal) -> set[int]:
+    """The anonymous PQRDs among these (a call or chat that filed one must not name it to an agent)."""
+    if not ticket_ids or access.is_supervisor(viewer):
+        return set()
+    rows = await uow.session.scalars(select(Ticket.id).where(Ticket.id.in_(ticket_ids), Ticket.anonymous))
+    return set(rows.all())
 
 
 async def apply_ticket_action(

@@ -42,7 +42,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400 or exc.content_type == "application/json":
             raise
         code, message = _HTTP_CODES.get(exc.status, ("http_error", exc.reason))
-        return error_response(exc.status, code, message)
+        response = error_response(exc.status, code, message)
+        if "Allow" in exc.headers:  # a 405 says which methods the route takes (RFC 9110)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         log.exception("unhandled_error", extra={"path": request.path, "method": request.method})
         return error_response(500, "internal_error", "Ocurrió un error interno. Intente más tarde.")

@@ -33,6 +33,8 @@ _STATUS_TEXT = {
 def build_document(all_specs: Iterable[RouteSpec], *, title: str, version: str) -> dict[str, Any]:
     specs = [s for s in all_specs if s.path.startswith("/api/v1")]
     models = _collect_models(specs)
+    # Query models are in the same pass, so the enums and models their fields use land in
+    # components/schemas, where the parameters' references point (`_parameters`).
     refs, defs = models_json_schema([(m, "validation") for m in models], ref_template=_REF)
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
@@ -52,7 +54,7 @@ def build_document(all_specs: Iterable[RouteSpec], *, title: str, version: str) 
 def _collect_models(specs: list[RouteSpec]) -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {"ErrorBody": ErrorBody}
     for spec in specs:
-        for model in (spec.body, *spec.responses.values()):
+        for model in (spec.body, spec.query, *spec.responses.values()):
             if isinstance(model, type) and issubclass(model, BaseModel):
                 found[model.__name__] = model
     return list(found.values())
@@ -65,7 +67,8 @@ def _ref(refs: dict[Any, Any], model: type[BaseModel]) -> dict[str, Any]:
 def _operation(spec: RouteSpec, path: str, refs: dict[Any, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": spec.summary,
-        "operationId": f"{spec.method.lower()}_{spec.handler.__name__}",
+        # The method and path: unique by construction (two handlers are both called `login`).
+        "operationId": spec.method.lower() + re.sub(r"\W+", "_", path.removeprefix("/api/v1")).rstrip("_"),
         "tags": list(spec.tags),
         "parameters": _parameters(spec, path),
         "responses": _responses(spec, refs),
@@ -88,7 +91,7 @@ def _parameters(spec: RouteSpec, path: str) -> list[dict[str, Any]]:
         for name in re.findall(r"\{(\w+)\}", path)
     ]
     if spec.query is not None:
-        schema = spec.query.model_json_schema()
+        schema = spec.query.model_json_schema(ref_template=_REF)
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             params.append({"name": name, "in": "query", "required": name in required, "schema": prop})

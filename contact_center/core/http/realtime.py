@@ -6,6 +6,7 @@ socket.io session, so any process behind the Redis manager can serve it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,19 +16,47 @@ import socketio
 from contact_center.core import auth
 from contact_center.core.auth import Principal
 from contact_center.core.config import Settings
-from contact_center.core.errors import DomainError
-from contact_center.core.events import AGENTS, SUPERVISORS, SUPERVISORS_ROOM, official_room
+from contact_center.core.errors import DomainError, Unauthorized
+from contact_center.core.events import (
+    AGENTS,
+    SESSION_CLOSED,
+    SUPERVISORS,
+    SUPERVISORS_ROOM,
+    official_room,
+    session_room,
+)
 from contact_center.core.officials import Role, role_allows
 from contact_center.core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 # redis-py caps an async pool at 100 connections; bursts of emits from many tasks need more.
 REDIS_POOL_SIZE = 500
+DROP_DELAY_SECONDS = 0.2
 
 
 Emit = tuple[str, Any, str, str, str | None]  # event, data, namespace, room, skip_sid
 _BATCH = "emit_batch"  # a Redis message carrying several emits, in order
 _BATCH_MARKER = b'"emit_batch"'
+
+
+async def close_session_sockets(manager: Any, message: dict[str, Any]) -> None:
+    """After a `session.closed` emit reached this process's sockets of the session, disconnect them
+    (a revoked token keeps no open socket, whichever process holds it)."""
+    if message.get("event") != SESSION_CLOSED or not message.get("room"):
+        return
+    namespace = message.get("namespace") or "/"
+    sids = [sid for sid, _ in manager.get_participants(namespace, message["room"])]
+    for sid in sids:
+        await manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+
+class LocalManager(socketio.AsyncManager):  # type: ignore[misc]  # socketio is untyped
+    """The in-memory manager of the embedded default, closing the sockets of a closed session."""
+
+    async def emit(self, event: str, data: Any, namespace: str, room: str | None = None, **kw: Any) -> Any:
+        result = await super().emit(event, data, namespace, room=room, **kw)
+        await close_session_sockets(self, {"event": event, "namespace": namespace, "room": room})
+        return result
 
 
 class BatchingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # socketio is untyped
@@ -42,6 +71,8 @@ class BatchingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  #
         if self.heard is not None and message.get("host_id") != self.host_id:
             self.heard(str(message.get("event")))
         await super()._handle_emit(message)
+        if not self.write_only:
+            await close_session_sockets(self, message)
 
     async def emit_many(self, emits: list[Emit]) -> None:
         messages = []
@@ -86,7 +117,7 @@ def _decoded(raw: Any, codec: Any) -> Any:
 
 
 def create_server(settings: Settings, *, write_only: bool = False) -> socketio.AsyncServer:
-    manager: socketio.AsyncManager | None = None
+    manager: socketio.AsyncManager = LocalManager()
     if settings.redis_url:
         manager = BatchingRedisManager(
             settings.redis_url,
@@ -126,15 +157,18 @@ class OfficialNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socke
         token = auth_data.get("token") if isinstance(auth_data, dict) else None
         if not isinstance(token, str) or not token:
             raise refuse("missing_token", "Debe iniciar sesión.")
+        digest = auth.token_digest(token)
         try:
             async with self.uow() as uow:
                 principal = await auth.authenticate(uow, token)
+                expires_at = await auth.authenticate_digest(uow, digest)
         except DomainError as exc:
             raise refuse(exc.code, exc.message) from None
         if not role_allows(principal.role, self.role):
             raise refuse("role_required", "Su rol no permite esta conexión.")
-        await self.save_session(sid, {"principal": principal})
+        await self.save_session(sid, {"principal": principal, "token": digest, "expires_at": expires_at})
         await self.enter_room(sid, official_room(principal.official_id))
+        await self.enter_room(sid, session_room(digest))
         await self.joined(sid, principal)
         log.info(
             "socket_connected",
@@ -143,6 +177,24 @@ class OfficialNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socke
 
     async def joined(self, sid: str, principal: Principal) -> None:
         """Hook for subclasses: rooms and state to send right after a successful connect."""
+
+    async def before_event(self, sid: str) -> None:
+        """Every client event re-checks the connection's token: its expiry in memory, and its
+        revocation (or the account's deactivation) in one indexed read; a refused token ends the
+        connection right after the error is sent."""
+        session = await self.get_session(sid)
+        try:
+            now = self.uow.clock.now()
+            if session["expires_at"] <= now:
+                raise Unauthorized("La sesión expiró. Inicie sesión de nuevo.", code="token_expired")
+            await auth.recheck_digest(self.uow.engine, session["token"], now)
+        except Unauthorized:
+            self.server.start_background_task(self._drop, sid)
+            raise
+
+    async def _drop(self, sid: str) -> None:
+        await asyncio.sleep(DROP_DELAY_SECONDS)  # the error's ack goes out first
+        await self.disconnect(sid)
 
     async def principal(self, sid: str) -> Principal:
         session = await self.get_session(sid)

@@ -47,6 +47,12 @@ def event(model: type[M]) -> Callable[[Callable[[Any, str, M], Awaitable[Result]
     def decorate(fn: Callable[[Any, str, M], Awaitable[Result]]) -> Handler:
         @functools.wraps(fn)
         async def handler(self: ValidatingNamespace, sid: str, *args: Any) -> Result:
+            before = getattr(self, "before_event", None)  # officials' namespaces re-check the token
+            if before is not None:
+                try:
+                    await before(sid)
+                except DomainError as exc:
+                    return await self.fail(sid, exc)
             if len(args) > 1:
                 return await self.fail(sid, InvalidInput("Envíe un solo objeto JSON.", code="bad_arguments"))
             data = args[0] if args else None

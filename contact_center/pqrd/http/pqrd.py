@@ -25,6 +25,7 @@ from contact_center.core.http.keys import SETTINGS, UOW
 from contact_center.core.http.principals import request_token, require_principal
 from contact_center.core.officials import Role
 from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd import access
 from contact_center.pqrd.domain.legal_clock import PqrdType, PriorityFlag, parse_pqrd_type
 from contact_center.pqrd.domain.tickets import STATUS_LABELS, TicketStatus
 from contact_center.pqrd.http.filing import file_once
@@ -237,15 +238,11 @@ async def download_attachment(request: web.Request, query: DownloadQuery) -> web
     radicado, raw_id = request.match_info["radicado"], request.match_info["attachment_id"]
     async with request.app[UOW]() as uow:
         if request_token(request)[0]:
-            await require_principal(request, Role.AGENT)
-            ticket = await _ticket_or_404(uow, radicado)
+            official = await require_principal(request, Role.AGENT)
+            ticket = await access.ticket(uow, official, radicado=radicado)
         else:
             ticket = await _open_with_code(request, uow, radicado, query.access_code or "")
-        found = (
-            await uow.session.get(Attachment, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 18 else None
-        )
-        if found is None or found.ticket_id != ticket.id:
-            raise NotFound("No encontramos ese archivo en el radicado.")
+        found = await access.attachment(uow, ticket, raw_id)
         sha256, content_type, filename = found.sha256, found.content_type, found.filename
     data = await attachment_store(request.app).read(sha256)
     return web.Response(
@@ -258,13 +255,6 @@ async def download_attachment(request: web.Request, query: DownloadQuery) -> web
             "Cache-Control": "private, no-store",
         },
     )
-
-
-async def _ticket_or_404(uow: UnitOfWork, radicado: str) -> Ticket:
-    try:
-        return await ticket_by_radicado(uow, radicado)
-    except DomainError:
-        raise NotFound(_NOT_FOUND) from None
 
 
 def _quote(name: str) -> str:

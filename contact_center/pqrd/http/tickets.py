@@ -13,15 +13,16 @@ from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from contact_center.core.auth import Principal
 from contact_center.core.db.models import Dependencia, Ticket, TicketEvent
-from contact_center.core.errors import Forbidden, NotFound
+from contact_center.core.errors import Forbidden
 from contact_center.core.http.api import MAX_ROW_ID, ApiRoutes, RowId
 from contact_center.core.http.keys import UOW
 from contact_center.core.officials import Role, role_allows
 from contact_center.core.uow import UnitOfWork
+from contact_center.pqrd import access
 from contact_center.pqrd.domain.legal_clock import ClockState, PqrdType
 from contact_center.pqrd.domain.tickets import CLOCK_RUNNING_STATUSES, STATUS_LABELS, TicketStatus
 from contact_center.pqrd.services import actions
@@ -139,21 +140,8 @@ class TicketDependenciaIn(BaseModel):
 # -- scope and output -------------------------------------------------------------------------------
 
 
-def _scoped(query: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.role is Role.ADMIN:
-        return query
-    mine = Ticket.assignee_id == principal.official_id
-    if principal.dependencia_id is None:
-        return query.where(mine)
-    return query.where(or_(Ticket.dependencia_id == principal.dependencia_id, mine))
-
-
 async def _visible(uow: UnitOfWork, radicado: str, principal: Principal, *, lock: bool = False) -> Ticket:
-    ticket = await service.ticket_by_radicado(uow, radicado, for_update=lock)
-    found = await uow.session.scalar(_scoped(select(Ticket.id).where(Ticket.id == ticket.id), principal))
-    if found is None:
-        raise NotFound(f"No existe el radicado {ticket.radicado}.", code="ticket_not_found")
-    return ticket
+    return await access.ticket(uow, principal, radicado=radicado, lock=lock)
 
 
 def _summary_fields(ticket: Ticket) -> dict[str, Any]:
@@ -175,13 +163,13 @@ def _summary_fields(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _event(e: TicketEvent) -> TicketEventOut:
+def _event(e: TicketEvent, ticket: Ticket, principal: Principal) -> TicketEventOut:
     return TicketEventOut(
         seq=e.seq,
         at=e.at,
         kind=e.kind,
         actor_kind=e.actor_kind,
-        actor_id=e.actor_id,
+        actor_id=access.redacted_actor(e.actor_kind, e.actor_id, ticket, principal),
         from_status=e.from_status,
         to_status=e.to_status,
         reason=e.reason,
@@ -210,7 +198,7 @@ async def _clock_out(uow: UnitOfWork, ticket: Ticket) -> TicketClockOut | None:
 
 async def _detail(uow: UnitOfWork, ticket: Ticket, principal: Principal) -> TicketDetail:
     # A reserved identity (anonymous filing) is shown only to supervisors and administrators.
-    reserved = ticket.anonymous and not role_allows(principal.role, Role.SUPERVISOR)
+    reserved = access.reserved(ticket, principal)
     return TicketDetail(
         **_summary_fields(ticket),
         description=ticket.description,
@@ -221,7 +209,7 @@ async def _detail(uow: UnitOfWork, ticket: Ticket, principal: Principal) -> Tick
         public_answer=ticket.public_answer,
         clock=await _clock_out(uow, ticket),
         facts=dict(ticket.clock or {}),
-        events=[_event(e) for e in await service.ticket_events(uow, ticket.id)],
+        events=[_event(e, ticket, principal) for e in await service.ticket_events(uow, ticket.id)],
     )
 
 
@@ -233,7 +221,7 @@ def _json(model: BaseModel) -> web.Response:
 
 
 async def _filtered(uow: UnitOfWork, f: TicketListQuery, principal: Principal) -> Select[Any]:
-    query = _scoped(select(Ticket), principal)
+    query = select(Ticket).where(await access.ticket_filter(uow, principal))
     if f.status is not None:
         query = query.where(Ticket.status == f.status.value)
     if f.dependencia is not None:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from contact_center.citizens.services.accounts import CitizenPrincipal
 from contact_center.citizens.services.identities import citizen_ids
 from contact_center.core.db.models import Attachment, Conversation, Message, Ticket, TicketEvent
-from contact_center.core.errors import Conflict, NotFound
+from contact_center.core.errors import Conflict
 from contact_center.core.uow import UnitOfWork
 from contact_center.pqrd.domain.legal_clock import PQRD_TYPE_LABELS, PqrdType
 from contact_center.pqrd.domain.tickets import STATUS_LABELS, TERMINAL_STATUSES, TicketStatus
@@ -154,15 +154,10 @@ async def _etag(uow: UnitOfWork, ticket_rows: Sequence[Ticket], conversations: S
 async def own_ticket(
     uow: UnitOfWork, principal: CitizenPrincipal, ticket_id: int, *, for_update: bool = False
 ) -> Ticket:
-    """The citizen's ticket; anybody else's, or none, is the same 404."""
-    ids = await citizen_ids(uow, principal.citizen_id)
-    query = select(Ticket).where(Ticket.id == ticket_id, Ticket.citizen_id.in_(ids))
-    if for_update:
-        query = query.with_for_update()
-    ticket = (await uow.session.scalars(query)).first()
-    if ticket is None:
-        raise NotFound("No encontramos ese caso entre los suyos.", code="case_not_found")
-    return ticket
+    """The citizen's ticket; anybody else's, or none, is the same 404 (`services.access`)."""
+    from contact_center.pqrd import access
+
+    return await access.ticket(uow, principal, ticket_id=ticket_id, lock=for_update)
 
 
 async def own_open_ticket(uow: UnitOfWork, principal: CitizenPrincipal, ticket_id: int) -> Ticket:
