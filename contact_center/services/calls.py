@@ -53,7 +53,9 @@ class CallsService:
         """Put the caller on hold (music) or take them off it (back to the same official)."""
         call = await self._live(uow, conversation_id, official_id)
         ref = await self._control(call).hold(call.conversation.external_id, call.channel, official_id, on)
-        call.conversation.flow_state = {**(call.conversation.flow_state or {}), "on_hold": on}
+        # The caller's leg left the IVR (Asterisk ends its AGI): the call goes on, the record stays open.
+        call.conversation.flow_state = {**(call.conversation.flow_state or {}), "on_hold": on,
+                                        "moved_by_control": True}  # fmt: skip
         await _record(uow, call, "hold_on" if on else "hold_off", ref)
 
     async def transfer(
@@ -90,6 +92,7 @@ class CallsService:
             ref = await control.requeue(external, call.channel, queue)
         direct = to_official_id is not None and call.item.distributor == "asterisk"
         conversation = call.conversation
+        conversation.flow_state = {**(conversation.flow_state or {}), "moved_by_control": True}
         conversation.state = "active" if direct else "queued"
         conversation.official_id = to_official_id if direct else None
         target = f"official:{to_official_id}" if to_official_id else f"queue:{to_queue_code}"

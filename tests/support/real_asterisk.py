@@ -50,6 +50,13 @@ exten => _official-X!,1,Ringing()
 exten => _3XXXXXXXXX,1,Answer()
  same => n,Milliwatt()
 
+[troncal-prueba]
+; The operator's trunk: the call rings for a second (its channels exist, AMI has told of them)
+; before the dialplan of entrante-195 answers it, as with a real trunk.
+exten => _X.,1,Ringing()
+ same => n,Wait(1)
+ same => n,Goto(entrante-195,${EXTEN},1)
+
 [llamante-prueba]
 ; The caller's side of an originated test call: audio towards the IVR keeps media flowing.
 exten => s,1,Answer()
@@ -133,7 +140,8 @@ class RealAsterisk:
         for sub in ("etc", "lib", "data", "agi-bin", "spool", "run", "log", "cache"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         data = self.root / "data"
-        for name, target in (("sounds", SOUNDS), ("moh", MOH)):
+        docs = self.prefix / "var" / "lib" / "asterisk" / "documentation"  # stasis needs the XML docs
+        for name, target in (("sounds", SOUNDS), ("moh", MOH), ("documentation", docs)):
             if not (data / name).exists():
                 (data / name).symlink_to(target)
         etc = self.root / "etc"
@@ -201,4 +209,5 @@ class RealAsterisk:
 
     def cleanup(self) -> None:
         self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not os.environ.get("KEEP_ASTERISK_DIR"):  # set it to read the logs of a failed run
+            shutil.rmtree(self.root, ignore_errors=True)
