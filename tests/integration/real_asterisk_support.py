@@ -119,3 +119,27 @@ async def prompt_playing(ami: AmiDriver, leg: str, starts: str, within: float = 
 
     found = await ami.wait_for("AGIExecStart", plays, within=within)
     return found["Command"].split('"')[1]
+
+
+async def to_the_queue(ami: AmiDriver, caller_id: str) -> Message:
+    """A caller who dials 195 and presses 0 (an official) during the welcome prompt (the menu
+    follows in the same turn, so the key is kept for it); once in app_queue."""
+    caller = await ami.call(caller_id)
+    leg = ivr_leg(caller)
+    await prompt_playing(ami, leg, "Gracias por llamar")
+    await ami.press(caller["Channel"], "0")
+    await ami.wait_for("QueueCallerJoin", lambda m: m.get("Channel") == leg)
+    return caller
+
+
+async def hang_up_officials_phone(ami: AmiDriver, official_id: int) -> None:
+    """The official hangs up their phone (the test stand-in's channel)."""
+    pattern = f"/^Local\\/official-{official_id}@telefonos-prueba-.*;2$/"
+    reply = await ami.action({"Action": "Hangup", "Channel": pattern, "Cause": "16"})
+    assert reply.get("Response") == "Success", reply
+
+
+def heard(asterisk: RealAsterisk, leg: str, sound: str) -> bool:
+    """Whether Asterisk played `sound` to the channel (its verbose log: `<leg> Playing 'sound...`)."""
+    log = (asterisk.root / "log" / "messages.log").read_text(errors="replace")
+    return any(f"<{leg}> Playing '{sound}" in line for line in log.splitlines())

@@ -5,25 +5,33 @@ Each test names the finding of issue 15 it reproduces."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from channels.asterisk.prompts import spoken_text
+from tests.conftest import login
 from tests.integration.real_asterisk_support import (
     ami,
     asterisk,
     asterisk_prefix,
     conversation,
     eventually,
+    hang_up_officials_phone,
+    heard,
     ivr_leg,
     line,
     prompt_playing,
+    to_the_queue,
 )
+from tests.integration.test_twilio_call_control import AGENT, official
 from tests.support.ami_driver import AmiDriver
+from tests.support.real_asterisk import RealAsterisk
 
 __all__ = ["ami", "asterisk", "asterisk_prefix", "line"]  # fixtures
 
+SUPERVISOR = "supervisor@demo.pasto.gov.co"
 MENU = "Para información de trámites, marque 1."
 
 
@@ -50,3 +58,53 @@ async def test_a_key_pressed_during_the_menu_prompt_chooses_the_option(
     await eventually(at_tramites)
     assert not ami.named("QueueCallerJoin")  # nothing fell to the dialplan's fallback
     assert not [c for c in ami.named("AGIExecStart") if "Festival" in c.get("Command", "")]
+
+
+async def test_waiting_callers_hear_their_position_inside_app_queue_and_keep_their_turn(
+    line: TestClient[Any, Any], ami: AmiDriver, asterisk: RealAsterisk
+) -> None:
+    """Findings 5-8 and 10. Two callers wait for an official while app_queue announces their
+    positions (every 4 s in the test queues.conf) over the `default` hold music; the first is
+    answered first by `Local/official-N@agentes` (the sample [agentes] pattern must match
+    official-3), talks, the official hangs up: the call ends closed, not in the fallback; each call
+    is counted once, the second caller's hang-up is the only abandon."""
+    first = await to_the_queue(ami, "3001111111")
+    second = await to_the_queue(ami, "3002222222")  # behind the first
+    a_leg, b_leg = ivr_leg(first), ivr_leg(second)
+    await asyncio.sleep(6)  # announcements happen meanwhile, inside app_queue
+    assert heard(asterisk, a_leg, "queue-youarenext") and heard(asterisk, b_leg, "queue-thereare")
+    moh = ami.named("MusicOnHoldStart", lambda m: m.get("Channel") == a_leg)
+    assert moh and moh[0].get("Class") == "default"
+    assert len(ami.named("QueueCallerJoin", lambda m: m.get("Channel") in (a_leg, b_leg))) == 2
+    assert not ami.named("QueueCallerAbandon")  # nobody left the queue to hear an announcement
+
+    peer, agent = await official(line, AGENT)
+    assert (await peer.call("presence", {"presence": "available"}))["ok"]
+    connect = await ami.wait_for("AgentConnect", within=20)
+    assert connect["Channel"] == a_leg and connect["Interface"] == f"Local/official-{agent}@agentes"
+    a_call = await eventually(lambda: conversation(line, first["Linkedid"]))
+
+    async def answered() -> Any:
+        found = await conversation(line, first["Linkedid"])
+        return found if found is not None and found.state == "active" else None
+
+    a_call = await eventually(answered)
+    assert a_call.official_id == agent
+
+    await hang_up_officials_phone(ami, agent)
+    await ami.wait_for("Hangup", lambda m: m.get("Channel") == first["Channel"])
+
+    async def ended(linkedid: str) -> Any:
+        found = await conversation(line, linkedid)
+        return found if found is not None and found.ended_at is not None else None
+
+    assert (await eventually(lambda: ended(first["Linkedid"]))).state == "closed"
+    assert not heard(asterisk, a_leg, "tt-allbusy")  # Queue's return after the talk is no failure
+    assert len(ami.named("QueueCallerJoin", lambda m: m.get("Channel") == a_leg)) == 1
+
+    await ami.hang_up(second["Channel"])
+    assert (await eventually(lambda: ended(second["Linkedid"]))).state == "abandoned"
+    token = await login(line, SUPERVISOR)
+    resp = await line.get("/api/v1/stats/queues", headers={"Authorization": f"Bearer {token}"})
+    general = next(q for q in (await resp.json())["queues"] if q["code"] == "atencion_general")
+    assert (general["answered"], general["abandoned"], general["waiting"]) == (1, 1, 0)
