@@ -143,3 +143,23 @@ def heard(asterisk: RealAsterisk, leg: str, sound: str) -> bool:
     """Whether Asterisk played `sound` to the channel (its verbose log: `<leg> Playing 'sound...`)."""
     log = (asterisk.root / "log" / "messages.log").read_text(errors="replace")
     return any(f"<{leg}> Playing '{sound}" in line for line in log.splitlines())
+
+
+async def answered(line: TestClient[Any, Any], linkedid: str) -> Conversation:
+    """The conversation once the AMI mirror has applied app_queue's AgentConnect to it."""
+
+    async def active() -> Conversation | None:
+        found = await conversation(line, linkedid)
+        return found if found is not None and found.state == "active" and found.official_id else None
+
+    found: Conversation = await eventually(active)
+    return found
+
+
+async def ended(line: TestClient[Any, Any], linkedid: str) -> Conversation:
+    async def done() -> Conversation | None:
+        found = await conversation(line, linkedid)
+        return found if found is not None and found.ended_at is not None else None
+
+    found: Conversation = await eventually(done)
+    return found

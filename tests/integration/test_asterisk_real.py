@@ -14,9 +14,11 @@ from channels.asterisk.prompts import spoken_text
 from tests.conftest import login
 from tests.integration.real_asterisk_support import (
     ami,
+    answered,
     asterisk,
     asterisk_prefix,
     conversation,
+    ended,
     eventually,
     hang_up_officials_phone,
     heard,
@@ -82,29 +84,67 @@ async def test_waiting_callers_hear_their_position_inside_app_queue_and_keep_the
     assert (await peer.call("presence", {"presence": "available"}))["ok"]
     connect = await ami.wait_for("AgentConnect", within=20)
     assert connect["Channel"] == a_leg and connect["Interface"] == f"Local/official-{agent}@agentes"
-    a_call = await eventually(lambda: conversation(line, first["Linkedid"]))
-
-    async def answered() -> Any:
-        found = await conversation(line, first["Linkedid"])
-        return found if found is not None and found.state == "active" else None
-
-    a_call = await eventually(answered)
-    assert a_call.official_id == agent
+    assert (await answered(line, first["Linkedid"])).official_id == agent
 
     await hang_up_officials_phone(ami, agent)
     await ami.wait_for("Hangup", lambda m: m.get("Channel") == first["Channel"])
 
-    async def ended(linkedid: str) -> Any:
-        found = await conversation(line, linkedid)
-        return found if found is not None and found.ended_at is not None else None
-
-    assert (await eventually(lambda: ended(first["Linkedid"]))).state == "closed"
+    assert (await ended(line, first["Linkedid"])).state == "closed"
     assert not heard(asterisk, a_leg, "tt-allbusy")  # Queue's return after the talk is no failure
     assert len(ami.named("QueueCallerJoin", lambda m: m.get("Channel") == a_leg)) == 1
 
     await ami.hang_up(second["Channel"])
-    assert (await eventually(lambda: ended(second["Linkedid"]))).state == "abandoned"
+    assert (await ended(line, second["Linkedid"])).state == "abandoned"
     token = await login(line, SUPERVISOR)
     resp = await line.get("/api/v1/stats/queues", headers={"Authorization": f"Bearer {token}"})
     general = next(q for q in (await resp.json())["queues"] if q["code"] == "atencion_general")
     assert (general["answered"], general["abandoned"], general["waiting"]) == (1, 1, 0)
+
+
+async def test_when_the_ivr_cannot_run_the_call_reaches_the_samples_fallback_queue(
+    asterisk: RealAsterisk, ami: AmiDriver
+) -> None:
+    """Finding 2. No FastAGI server on the sample's AGI_SERVER: the dialplan's fallback queue
+    (FALLBACK_QUEUE) must be a real queue of queues.conf (it was `atencion-ciudadano`, no queue:
+    "Unable to join queue", tt-allbusy, goodbye)."""
+    caller = await ami.call()
+    joined = await ami.wait_for("QueueCallerJoin", lambda m: m.get("Channel") == ivr_leg(caller))
+    assert joined["Queue"] == "atencion_general"
+    assert not heard(asterisk, ivr_leg(caller), "tt-allbusy")
+
+
+async def test_hold_keeps_the_call_open_unhold_bridges_again_and_transfer_requeues(
+    line: TestClient[Any, Any], ami: AmiDriver, asterisk: RealAsterisk
+) -> None:
+    """Finding 9. Hold redirects the caller to music (the official's leg ends with app_queue's
+    bridge); the AGI ends but the record stays open, "off hold" dials the same official again and
+    bridges, and a transfer puts the caller in another app_queue queue (it answered call_ended)."""
+    caller = await to_the_queue(ami, "3003333333")
+    leg = ivr_leg(caller)
+    peer, agent = await official(line, AGENT)
+    assert (await peer.call("presence", {"presence": "available"}))["ok"]
+    await ami.wait_for("AgentConnect", lambda m: m.get("Channel") == leg, within=20)
+    call = await answered(line, caller["Linkedid"])
+    ids = {"conversation_id": call.id}
+
+    since = len(ami.events)
+    reply = await peer.call("call_hold", {**ids, "on": True})
+    assert reply.get("ok"), reply
+    moh = await ami.wait_for("MusicOnHoldStart", lambda m: m.get("Channel") == leg, since=since)
+    assert moh["Class"] == "default"
+    await asyncio.sleep(1)  # the AGI ended (res_agi sends HANGUP on the redirect): nothing closes
+    held = await conversation(line, caller["Linkedid"])
+    assert held is not None and held.ended_at is None and held.state == "active"
+
+    since = len(ami.events)
+    assert (await peer.call("call_hold", {**ids, "on": False}))["ok"]
+    await ami.wait_for(
+        "BridgeEnter", lambda m: m.get("Channel", "").startswith(f"Local/official-{agent}@agentes"), since=since
+    )
+
+    since = len(ami.events)
+    assert (await peer.call("call_transfer", {**ids, "to_queue_code": "transito"}))["ok"]
+    joined = await ami.wait_for("QueueCallerJoin", lambda m: m.get("Channel") == leg, since=since)
+    assert joined["Queue"] == "transito"
+    moved = await conversation(line, caller["Linkedid"])
+    assert moved is not None and moved.ended_at is None and moved.state == "queued"

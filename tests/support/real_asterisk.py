@@ -166,6 +166,7 @@ class RealAsterisk:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"asterisk exited with {self.proc.returncode}: {self.tail()}")
             if self._ami_answers():
+                self.cli("core waitfullybooted")  # AMI opens before the modules (dialplan) load
                 return self
             time.sleep(0.1)
         raise RuntimeError(f"asterisk did not open AMI within {timeout}s: {self.tail()}")
