@@ -6,11 +6,15 @@ Each test names the finding of issue 15 it reproduces."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import time
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from channels.asterisk.prompts import spoken_text
+from ivr.asterisk_install import ASTERISK
 from tests.conftest import login
 from tests.integration.real_asterisk_support import (
     ami,
@@ -29,7 +33,8 @@ from tests.integration.real_asterisk_support import (
 )
 from tests.integration.test_twilio_call_control import AGENT, official
 from tests.support.ami_driver import AmiDriver
-from tests.support.real_asterisk import RealAsterisk
+from tests.support.real_asterisk import TEST_SECRET, TEST_USER, RealAsterisk
+from tests.support.server import ServerProcess
 
 __all__ = ["ami", "asterisk", "asterisk_prefix", "line"]  # fixtures
 
@@ -148,3 +153,48 @@ async def test_hold_keeps_the_call_open_unhold_bridges_again_and_transfer_requeu
     assert joined["Queue"] == "transito"
     moved = await conversation(line, caller["Linkedid"])
     assert moved is not None and moved.ended_at is None and moved.state == "queued"
+
+
+async def test_serve_stops_within_5_seconds_on_sigterm_with_a_call_in_the_ivr(
+    asterisk: RealAsterisk, ami: AmiDriver, tmp_path: Path
+) -> None:
+    """`contact-center serve` with the FastAGI server and the AMI link up and a caller in the IVR
+    stops within 5 s of SIGTERM (it took about 20 s)."""
+    env = {"DATA_DIR": str(tmp_path / "var"), "SECRET_KEY": "sigterm-test-key", "DATABASE_URL": "",
+           "LOG_LEVEL": "WARNING", "AMI_HOST": "127.0.0.1", "AMI_PORT": str(asterisk.ports.ami),
+           "AMI_USERNAME": "pasto195", "AMI_SECRET": "cambie-esta-clave", "AGI_HOST": "127.0.0.1",
+           "AGI_PORT": str(asterisk.ports.agi)}  # fmt: skip
+    server = ServerProcess(env, log_path=tmp_path / "serve.log").start()
+    try:
+        caller = await ami.call()  # out of hours on the real clock: the IVR's own menu
+        await prompt_playing(ami, ivr_leg(caller), "En este momento estamos fuera del horario")
+        assert server.proc is not None
+        started = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(server.proc.wait, 30)
+        took = time.monotonic() - started
+    finally:
+        server.kill()
+    print(f"serve stopped {took:.2f} s after SIGTERM")  # noqa: T201  (the figure, with -s)
+    assert took < 5.0, (took, (tmp_path / "serve.log").read_text()[-2000:])
+
+
+async def test_asterisk_restarted_mid_call_ends_that_call_and_the_line_works_again(
+    line: TestClient[Any, Any], ami: AmiDriver, asterisk: RealAsterisk
+) -> None:
+    """Asterisk restarts while a caller is in the menu: the AGI session ends, the call is closed
+    (not left open), the app's AMI link comes back by itself and the next call reaches the menu."""
+    caller = await ami.call()
+    await prompt_playing(ami, ivr_leg(caller), MENU)
+    await asyncio.to_thread(asterisk.restart)
+    started = time.monotonic()
+    assert (await ended(line, caller["Linkedid"])).state == "closed"
+    link = line.app[ASTERISK].ami
+    await link.wait_connected(30.0)
+    print(f"AMI link back {time.monotonic() - started:.1f} s after Asterisk's restart")  # noqa: T201
+    again = await AmiDriver(asterisk.ports.ami, TEST_USER, TEST_SECRET).connect()
+    try:
+        second = await again.call("3005555555")
+        await prompt_playing(again, ivr_leg(second), MENU)
+    finally:
+        await again.close()
