@@ -8,14 +8,23 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from channels.asterisk.prompts import spoken_text
+from contact_center.app import default_installers
+from contact_center.config import Settings
+from contact_center.persistence.voice_models import VoiceCallback
+from contact_center.web.keys import UOW
 from ivr.asterisk_install import ASTERISK
-from tests.conftest import login
+from ivr.flow import DEFAULT_FLOWS_DIR
+from ivr.install import install_voice
+from tests.conftest import AppFactory, login
 from tests.integration.real_asterisk_support import (
     ami,
     answered,
@@ -28,11 +37,13 @@ from tests.integration.real_asterisk_support import (
     heard,
     ivr_leg,
     line,
+    line_settings,
     prompt_playing,
     to_the_queue,
 )
 from tests.integration.test_twilio_call_control import AGENT, official
 from tests.support.ami_driver import AmiDriver
+from tests.support.chat_clients import close_all, seed_before_start
 from tests.support.real_asterisk import TEST_SECRET, TEST_USER, RealAsterisk
 from tests.support.server import ServerProcess
 
@@ -198,3 +209,61 @@ async def test_asterisk_restarted_mid_call_ends_that_call_and_the_line_works_aga
         await prompt_playing(again, ivr_leg(second), MENU)
     finally:
         await again.close()
+
+
+@pytest.fixture
+async def quick_offer_line(
+    backend: str, asterisk: RealAsterisk, ami: AmiDriver, make_client: AppFactory,
+    make_settings: Callable[..., Settings], tmp_path: Path,
+) -> AsyncIterator[TestClient[Any, Any]]:  # fmt: skip
+    """The line with the sample flow but the callback offered after 6 s instead of 90."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    text = (DEFAULT_FLOWS_DIR / "linea195.yaml").read_text().replace("callback_after: 90", "callback_after: 6")
+    (flows / "linea195.yaml").write_text(text)
+    installers = [i for i in default_installers() if i.__name__ != "_install_voice"]
+    installers.append(lambda app: install_voice(app, flows))
+    settings = line_settings(make_settings, asterisk)
+    await seed_before_start(settings)
+    client = await make_client(settings, installers=installers)
+    await client.app[ASTERISK].ami.wait_connected(10.0)
+    yield client
+    await close_all()
+
+
+async def test_a_caller_asks_for_a_callback_and_is_called_back_to_the_official(
+    quick_offer_line: TestClient[Any, Any], ami: AmiDriver
+) -> None:
+    """Walk: queue, the callback offer (Queue's timeout), key 1 twice; the official accepts the
+    router's offer, Asterisk originates the call to the citizen and bridges it to their phone."""
+    line = quick_offer_line
+    caller = await to_the_queue(ami, "3006666666")
+    leg = ivr_leg(caller)
+    await prompt_playing(ami, leg, "Si prefiere que le devolvamos la llamada", within=30)
+    await ami.press(caller["Channel"], "1")
+    await prompt_playing(ami, leg, "Si es correcto, marque 1")
+    await ami.press(caller["Channel"], "1")
+    await ami.wait_for("Hangup", lambda m: m.get("Channel") == caller["Channel"])
+    call = await eventually(lambda: conversation(line, caller["Linkedid"]))
+    assert call.flow_state.get("callback") is True
+
+    peer, agent = await official(line, AGENT)
+    assert (await peer.call("presence", {"presence": "available"}))["ok"]
+    offer = await peer.next("offer", wait=20, where=lambda o: o["conversation_id"] == call.id)
+    assert (await peer.call("accept", {"offer_id": offer["offer_id"]})).get("ok")
+    response = await ami.wait_for(
+        "OriginateResponse", lambda m: m.get("Channel", "").startswith("Local/3006666666@callbacks"), within=20
+    )
+    assert response["Response"] == "Success"
+    await ami.wait_for(
+        "BridgeEnter", lambda m: m.get("Channel", "").startswith(f"Local/official-{agent}@agentes")
+    )
+
+    async def done() -> bool:
+        async with line.app[UOW]() as uow:
+            callback = await uow.session.scalar(
+                select(VoiceCallback).where(VoiceCallback.conversation_id == call.id)
+            )
+            return callback is not None and callback.status == "done"
+
+    await eventually(done)
