@@ -182,7 +182,7 @@ class AsteriskIvr:
             first = await self._prompt(session, prompt, KEYS) or ""
         if first and (len(first) >= most or first == "#"):
             return first
-        rest = await session.get_data("silence/1", wait_s * 1000, most - len(first))
+        rest = await session.get_data(await self.voice.silence(), wait_s * 1000, most - len(first))
         return first + (rest or "")
 
     async def _gather(self, session: AgiSession, action: Gather, pressed: str) -> Event:

@@ -61,7 +61,8 @@ def line_settings(
     values: dict[str, Any] = {
         "ami_host": "127.0.0.1", "ami_port": asterisk.ports.ami, "ami_username": AMI_USER,
         "ami_secret": AMI_SECRET, "agi_host": "127.0.0.1", "agi_port": asterisk.ports.agi,
-        "asterisk_member_interface": MEMBER_TEMPLATE, **overrides,
+        "asterisk_member_interface": MEMBER_TEMPLATE,
+        "asterisk_recording_dir": make_settings().data_dir.parent / "recordings", **overrides,
     }  # fmt: skip
     return make_settings(**values)
 

@@ -48,7 +48,8 @@ exten => _official-X!,1,Ringing()
 [ciudadanos-prueba]
 ; A citizen's mobile answering a callback, sending audio like a real handset.
 exten => _3XXXXXXXXX,1,Answer()
- same => n,Milliwatt()
+ same => n,Playback(/usr/share/asterisk/moh/macroform-cold_day)
+ same => n,Goto(2)
 
 [troncal-prueba]
 ; The operator's trunk: the call rings for a second (its channels exist, AMI has told of them)
@@ -58,9 +59,12 @@ exten => _X.,1,Ringing()
  same => n,Goto(entrante-195,${EXTEN},1)
 
 [llamante-prueba]
-; The caller's side of an originated test call: audio towards the IVR keeps media flowing.
+; The caller's side of an originated test call: audio towards the IVR keeps media flowing (a played
+; file: the generators of Milliwatt and MusicOnHold send nothing across a Local channel, and a
+; recording of them stays empty).
 exten => s,1,Answer()
- same => n,Milliwatt()
+ same => n,Playback(/usr/share/asterisk/moh/macroform-cold_day)
+ same => n,Goto(2)
 """
 
 
@@ -124,7 +128,7 @@ def asterisk_conf(root: Path, prefix: Path) -> str:
 class RealAsterisk:
     """One Asterisk process on a private configuration; `start()`, `stop()`, `restart()`."""
 
-    def __init__(self, prefix: Path, ports: Ports, *, announce_every: int | None = 4) -> None:
+    def __init__(self, prefix: Path, ports: Ports, *, announce_every: int | None = 2) -> None:
         self.prefix = prefix
         self.ports = ports
         self.root = Path(tempfile.mkdtemp(prefix="p195ast-"))  # short: the control socket path
