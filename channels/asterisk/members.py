@@ -68,12 +68,7 @@ async def reconcile_members(
     """Add, remove, pause and unpause members until Asterisk matches presence; returns the changes."""
     snapshots = await client.queue_status()
     desired = await desired_members(uows, {s.name for s in snapshots}, interfaces)
-    actual = {
-        (q.name, m.interface): m
-        for q in snapshots
-        for m in q.members
-        if interfaces.ours(m.interface)
-    }
+    actual = {(q.name, m.interface): m for q in snapshots for m in q.members if interfaces.ours(m.interface)}
     changes = 0
     for key, want in desired.items():
         have = actual.get(key)
