@@ -17,9 +17,9 @@ from channels.asterisk.call_control import AmiCallControl
 from channels.asterisk.config import AgiConfig, AmiConfig
 from channels.asterisk.interfaces import DEFAULT, MemberInterface
 from channels.asterisk.ivr_runner import AsteriskIvr
-from channels.asterisk.prompts import PromptVoice
 from channels.asterisk.members import reconcile_members
 from channels.asterisk.mirror import AmiMirror, callback_action_id
+from channels.asterisk.prompts import PromptVoice
 from contact_center.config import Settings
 from contact_center.web.keys import SETTINGS, UOW
 from ivr.line import VOICE_LINE
