@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from channels.asterisk import prompts_cli as asterisk_prompts_cli
 from contact_center import citizens_cli, escalation_cli, import_cli, ticket_cli
 from contact_center.config import ConfigError, Settings, load_settings
 from contact_center.logs import configure_logging
@@ -52,6 +53,7 @@ EXTRA_COMMANDS.append(import_cli.register)
 EXTRA_COMMANDS.append(escalation_cli.register)
 EXTRA_COMMANDS.append(routing_cli.register)
 EXTRA_COMMANDS.append(citizens_cli.register)
+EXTRA_COMMANDS.append(asterisk_prompts_cli.register)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
