@@ -180,8 +180,8 @@ async def test_serve_stops_within_5_seconds_on_sigterm_with_a_call_in_the_ivr(
            "AGI_PORT": str(asterisk.ports.agi)}  # fmt: skip
     server = ServerProcess(env, log_path=tmp_path / "serve.log").start()
     try:
-        caller = await ami.call()  # out of hours on the real clock: the IVR's own menu
-        await prompt_playing(ami, ivr_leg(caller), "En este momento estamos fuera del horario")
+        caller = await ami.call()  # the real clock: the welcome, then either menu
+        await prompt_playing(ami, ivr_leg(caller), "Gracias por llamar")
         assert server.proc is not None
         started = time.monotonic()
         server.proc.send_signal(signal.SIGTERM)
