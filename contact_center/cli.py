@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from channels.asterisk import prompts_cli as asterisk_prompts_cli
 from contact_center.citizens import cli as citizens_cli
 from contact_center.core.commands import run_in_uow
 from contact_center.core.config import ConfigError, Settings, load_settings
@@ -68,6 +69,7 @@ EXTRA_COMMANDS.append(routing_cli.register)
 EXTRA_COMMANDS.append(citizens_cli.register)
 EXTRA_COMMANDS.append(backup_cli.register)
 EXTRA_COMMANDS.append(retention_cli.register)
+EXTRA_COMMANDS.append(asterisk_prompts_cli.register)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -76,7 +76,12 @@ class CallsService:
         ref = await self._control(call).hold(call.external_id, call.channel, official_id, on)
         async with uows() as uow:
             conversation = await _voice_call(uow, conversation_id)
-            conversation.flow_state = {**(conversation.flow_state or {}), "on_hold": on}
+            # The caller's leg left the IVR (Asterisk ends its AGI): the call goes on, the record stays open.
+            conversation.flow_state = {
+                **(conversation.flow_state or {}),
+                "on_hold": on,
+                "moved_by_control": True,
+            }
             await _record(uow, conversation.id, official_id, "hold_on" if on else "hold_off", ref)
             await uow.commit()
 
@@ -137,6 +142,7 @@ class CallsService:
             queue_code = (await router.setup(uow)).queues[call.item.queue_id].code
         direct = to_official_id is not None and call.item.distributor == "asterisk"
         conversation = call.conversation
+        conversation.flow_state = {**(conversation.flow_state or {}), "moved_by_control": True}
         conversation.state = "active" if direct else "queued"
         conversation.official_id = to_official_id if direct else None
         return _Move(_Target.of(call), queue_code)

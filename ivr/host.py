@@ -134,8 +134,13 @@ class IvrHost:
             flow_state={**provider_state, **_stored(result.state, rendered)},
             started_at=uow.clock.now(),
         )
-        if call_id is None:  # a retried first webhook: the call exists, answer what it heard
-            return _stored_turn(await self.require(uow, external_id), replayed=True)
+        if call_id is None:  # a retried first webhook, or the AMI mirror saw the call first
+            call = await self.require(uow, external_id)
+            if _has_flow(call):  # a retried first webhook: answer what it heard
+                return _stored_turn(call, replayed=True)
+            await _adopt(uow, call, caller, provider_state)
+            _store(call, result.state, rendered)
+            call_id = call.id
         for move in result.transitions:
             _log_transition(call_id, move)
         log.info("ivr_call_started", extra={"conversation_id": call_id, "provider": provider})
@@ -177,8 +182,11 @@ class IvrHost:
         topic: str,
     ) -> CallTurn:
         call = await self.find(uow, external_id)
-        if call is not None:
+        if call is not None and _has_flow(call):
             return _stored_turn(call, replayed=True)
+        if call is not None:  # the AMI mirror created it from the call's first channel: join it
+            await _adopt(uow, call, caller, provider_state)
+            return await self._run(uow, call, flow, new_call(flow), CallStarted(caller), None)
         call = Conversation(
             channel=VOICE,
             external_id=external_id,
@@ -301,6 +309,19 @@ class IvrHost:
 async def _ensure_id(uow: UnitOfWork, call: Conversation) -> None:
     if call.id is None:  # a new call's row, inserted only when something needs its id
         await uow.session.flush()
+
+
+def _has_flow(call: Conversation) -> bool:
+    """Whether the IVR already runs this call (the AMI mirror's row has no flow state yet)."""
+    return "state" in (call.flow_state or {})
+
+
+async def _adopt(uow: UnitOfWork, call: Conversation, caller: str | None, provider: dict[str, Any]) -> None:
+    """The IVR takes over a conversation the AMI mirror created first (it sees `Newchannel` before
+    FastAGI starts): whichever sees the call first creates the row, the other joins it."""
+    call.flow_state = {**provider, **(call.flow_state or {})}
+    if call.citizen_id is None:
+        call.citizen_id = await _citizen_by_phone(uow, caller)
 
 
 def _state(call: Conversation) -> FlowState:

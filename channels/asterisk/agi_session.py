@@ -77,11 +77,27 @@ class AgiSession:
         reply = await self._checked(line, timeout_s=self._media_timeout_s)
         return _digit(reply)
 
-    async def exec(self, app: str, args: str | Sequence[str] = "", *, timeout_s: float | None = None) -> str:
-        """Run a dialplan application; its raw result (``-2`` means the app was not found)."""
-        joined = args if isinstance(args, str) else ",".join(args)
+    async def exec(
+        self,
+        app: str,
+        args: str | Sequence[str] = "",
+        *,
+        timeout_s: float | None = None,
+        failure_ok: bool = False,
+    ) -> str:
+        """Run a dialplan application; its raw result (``-2`` means the app was not found).
+
+        A sequence of arguments is joined with commas, each argument's own commas, quotes and
+        backslashes escaped, so no text is ever split into more arguments. `failure_ok`: an app
+        whose -1 is an outcome, not an error (Queue after a talk), returns "-1" while the channel
+        is up.
+        """
+        joined = args if isinstance(args, str) else ",".join(app_argument(a) for a in args)
         line = command("EXEC", app, quoted=(joined,))
-        reply = await self._checked(line, timeout_s=timeout_s or self._media_timeout_s)
+        wait = timeout_s or self._media_timeout_s
+        reply = await (self.send(line, timeout_s=wait) if failure_ok else self._checked(line, timeout_s=wait))
+        if reply.result == "-1" and failure_ok:
+            await self.channel_status()  # raises CallHungUp when the caller is gone
         if reply.result == "-2":
             raise AgiCommandFailed(reply.status, f"no application {app}")
         return reply.result
@@ -176,6 +192,11 @@ class AgiSession:
     def _mark_hung_up(self, why: str) -> NoReturn:
         self.hung_up = True
         raise CallHungUp(f"{self.env.uniqueid}: {why}")
+
+
+def app_argument(value: str) -> str:
+    """One application argument, escaped for Asterisk's argument parser (`,` `"` and `\\`)."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace(",", "\\,")
 
 
 def _verb(line: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from channels.asterisk.ami import AmiClient
 from channels.asterisk.errors import AmiError
-from channels.asterisk.ivr_runner import official_interface
+from channels.asterisk.interfaces import DEFAULT, MemberInterface
 from ivr.control import CallControlFailed
 
 HOLD_CONTEXT = "pasto195-espera"
@@ -20,8 +20,9 @@ QUEUE_CONTEXT = "pasto195-cola"
 
 
 class AmiCallControl:
-    def __init__(self, ami: AmiClient) -> None:
+    def __init__(self, ami: AmiClient, interfaces: MemberInterface = DEFAULT) -> None:
         self.ami = ami
+        self.interfaces = interfaces
 
     async def hold(self, external_id: str, channel: str | None, official_id: int, on: bool) -> str:
         if on:
@@ -31,7 +32,7 @@ class AmiCallControl:
     async def connect(self, external_id: str, channel: str | None, official_id: int) -> str:
         leg = _leg(channel)
         await self._send({"Action": "Setvar", "Channel": leg, "Variable": "OFFICIAL_INTERFACE",
-                          "Value": official_interface(official_id)})  # fmt: skip
+                          "Value": self.interfaces.of(official_id)})  # fmt: skip
         return await self._redirect(leg, CONNECT_CONTEXT, "s")
 
     async def requeue(self, external_id: str, channel: str | None, queue_code: str) -> str:

@@ -1,6 +1,7 @@
 """Officials' membership and pause state in Asterisk's queues, kept in step with their presence.
 
-An official who is not offline is a member (`PJSIP/official-<id>`) of every Asterisk queue whose
+An official who is not offline is a member (`PJSIP/official-<id>` by default, see
+`channels.asterisk.interfaces`) of every Asterisk queue whose
 skills they hold at the required levels; they are paused unless their presence is `available`
 (the pause reason is their away reason). Run after every AMI (re)connect and periodically, so a
 presence change made in the console reaches Asterisk within one round.
@@ -15,12 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from channels.asterisk.ivr_runner import official_interface
+from channels.asterisk.interfaces import DEFAULT, MemberInterface
 from contact_center.core.db.models import Official, Queue
 from contact_center.core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-INTERFACE_PREFIX = "PJSIP/official-"
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,9 @@ class Membership:
     reason: str
 
 
-async def desired_members(uows: UnitOfWorkFactory, queues: set[str]) -> dict[tuple[str, str], Membership]:
+async def desired_members(
+    uows: UnitOfWorkFactory, queues: set[str], interfaces: MemberInterface = DEFAULT
+) -> dict[tuple[str, str], Membership]:
     async with uows() as uow:
         officials = (
             await uow.session.scalars(
@@ -53,23 +55,20 @@ async def desired_members(uows: UnitOfWorkFactory, queues: set[str]) -> dict[tup
             paused = official.presence != "available"
             for queue, required in needs.items():
                 if all(levels.get(skill, 0) >= level for skill, level in required.items()):
-                    interface = official_interface(official.id)
+                    interface = interfaces.of(official.id)
                     desired[(queue, interface)] = Membership(
                         queue, interface, f"official-{official.id}", paused, official.away_reason or ""
                     )
     return desired
 
 
-async def reconcile_members(client: Any, uows: UnitOfWorkFactory) -> int:
+async def reconcile_members(
+    client: Any, uows: UnitOfWorkFactory, interfaces: MemberInterface = DEFAULT
+) -> int:
     """Add, remove, pause and unpause members until Asterisk matches presence; returns the changes."""
     snapshots = await client.queue_status()
-    desired = await desired_members(uows, {s.name for s in snapshots})
-    actual = {
-        (q.name, m.interface): m
-        for q in snapshots
-        for m in q.members
-        if m.interface.startswith(INTERFACE_PREFIX)
-    }
+    desired = await desired_members(uows, {s.name for s in snapshots}, interfaces)
+    actual = {(q.name, m.interface): m for q in snapshots for m in q.members if interfaces.ours(m.interface)}
     changes = 0
     for key, want in desired.items():
         have = actual.get(key)

@@ -6,9 +6,12 @@ batch, so a burst of thousands of events costs a few statements rather than one 
 - a conversation per call, keyed by the channel's linkedid (the IVR runner uses the same key);
 - a `call_events` row per event, keyed by the event's `.key`: a replayed event adds nothing and
   changes nothing, since only new events move states and figures;
-- the conversation's state: queued on QueueCallerJoin, active (answered_at) on AgentConnect,
-  abandoned on QueueCallerAbandon, ended on the hang-up of the call's first channel;
-- per-queue, per-day figures in `voice_queue_stats` (joined, answered, abandoned, wait, talk).
+- the conversation's state: queued on QueueCallerJoin, active (answered_at) on AgentConnect, ended
+  on the hang-up of the call's first channel: abandoned if it joined a queue and nobody answered,
+  closed otherwise. QueueCallerAbandon alone ends nothing: app_queue sends it whenever a caller
+  leaves the queue unanswered, a timeout included, and such a caller may go back in;
+- per-queue, per-day figures in `voice_queue_stats` (joined, answered, abandoned, wait, talk), each
+  call counted once: joined on its first QueueCallerJoin of that queue, abandoned at its hang-up.
 
 After every (re)connect `resync` rebuilds what may have been missed from `core_show_channels()`
 (calls that ended while the link was down are closed) and puts officials' queue membership and
@@ -26,11 +29,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from channels.asterisk.events import (
     AgentCompleted,
     AgentConnected,
-    CallerAbandoned,
     CallerJoinedQueue,
     CallEvent,
     ChannelEvent,
@@ -38,6 +41,7 @@ from channels.asterisk.events import (
     MemberEvent,
     OriginateResult,
 )
+from channels.asterisk.interfaces import DEFAULT, MemberInterface
 from channels.asterisk.router_mirror import Move, concerns_router, tell_router
 from channels.asterisk.snapshots import ChannelSnapshot
 from contact_center.core.db.models import CallEvent as CallEventRow
@@ -82,6 +86,7 @@ class AmiMirror:
     batch_size: int = 500
     queue: CallQueue | None = None  # the router's work items, which mirror app_queue's decisions
     callbacks: CallbackOutcomes | None = None  # an unanswered callback is retried or closed
+    interfaces: MemberInterface = DEFAULT  # officials' queue member interfaces
     stats: MirrorStats = field(default_factory=MirrorStats)
     _pending: list[CallEvent] = field(default_factory=list)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -102,7 +107,7 @@ class AmiMirror:
             if not batch:
                 return
             async with self.uows() as uow:
-                await _apply(uow, batch, self.stats, self.queue, self.callbacks)
+                await _apply(uow, batch, self.stats, self.queue, self.callbacks, self.interfaces)
                 await uow.commit()
             self.stats.batches += 1
 
@@ -125,7 +130,7 @@ class AmiMirror:
         log.info("ami_resync", extra={"live_channels": len(channels), "closed": closed})
         from channels.asterisk.members import reconcile_members
 
-        await reconcile_members(client, self.uows)
+        await reconcile_members(client, self.uows, self.interfaces)
 
 
 async def _apply(
@@ -134,10 +139,12 @@ async def _apply(
     stats: MirrorStats,
     queue: CallQueue | None = None,
     callbacks: CallbackOutcomes | None = None,
+    interfaces: MemberInterface = DEFAULT,
 ) -> None:
     fresh = _unique(batch)
     calls, created = await _conversations(uow, fresh)
     known = await _known_keys(uow, {k: c for k, c in calls.items() if k not in created}, fresh)
+    joined = await _joined_queues(uow, [c.id for k, c in calls.items() if k not in created])
     rows: list[dict[str, Any]] = []
     moves: list[Move] = []
     figures: dict[tuple[str, date], _Figures] = defaultdict(_Figures)
@@ -152,14 +159,14 @@ async def _apply(
             stats.duplicates += 1
             continue
         rows.append(_row(call.id, event))
-        _move(call, event, figures)
+        _move(call, event, figures, joined[call.id])
         if queue is not None and concerns_router(event):
             moves.append((event, call))
     stats.duplicates += len(batch) - len(fresh)
     if rows:
         await uow.session.execute(insert(CallEventRow), rows)
     if moves and queue is not None:
-        await tell_router(uow, queue, moves)
+        await tell_router(uow, queue, moves, interfaces)
     await _add_figures(uow, figures)
     stats.applied += len(rows)
 
@@ -184,8 +191,13 @@ async def _conversations(
             first.setdefault(event.linkedid, event)
     if not first:
         return {}, set()
-    query = select(Conversation).where(
-        Conversation.channel == VOICE, Conversation.external_id.in_(list(first))
+    # Locked: an official's call control (hold, transfer) commits its flag before the events that
+    # its AMI action causes are applied (AgentComplete must not complete a held call's work item).
+    query = (
+        select(Conversation)
+        .where(Conversation.channel == VOICE, Conversation.external_id.in_(list(first)))
+        .order_by(Conversation.id)
+        .with_for_update()
     )
     calls = {c.external_id: c for c in (await uow.session.scalars(query)).all()}
     created = {linkedid for linkedid in first if linkedid not in calls}
@@ -193,10 +205,33 @@ async def _conversations(
         # One multi-row INSERT (Core): the ORM's per-object flush cost more than the rest of a batch.
         rows = [{"channel": VOICE, "external_id": linkedid, "state": "open", "topic": TOPIC,
                  "started_at": _at(first[linkedid], uow)} for linkedid in created]  # fmt: skip
-        await uow.session.execute(insert(Conversation), rows)
+        # The IVR may have created one of them meanwhile (FastAGI first): it is joined, not re-created.
+        await uow.session.execute(_insert_new(uow), rows)
         new = query.where(Conversation.external_id.in_(sorted(created)))
         calls.update({c.external_id: c for c in (await uow.session.scalars(new)).all()})
     return calls, created
+
+
+def _insert_new(uow: UnitOfWork) -> Any:
+    """INSERT ... ON CONFLICT (channel, external_id) DO NOTHING, in the session's dialect."""
+    dialect = uow.session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(Conversation).on_conflict_do_nothing(index_elements=["channel", "external_id"])
+
+
+async def _joined_queues(uow: UnitOfWork, ids: list[int]) -> dict[int, list[str]]:
+    """The queues each call joined before this batch, in order (from its call_events rows)."""
+    joined: dict[int, list[str]] = defaultdict(list)
+    if not ids:
+        return joined
+    query = (
+        select(CallEventRow.conversation_id, CallEventRow.data)
+        .where(CallEventRow.conversation_id.in_(ids), CallEventRow.kind == "CallerJoinedQueue")
+        .order_by(CallEventRow.id)
+    )
+    for conversation_id, data in (await uow.session.execute(query)).all():
+        joined[conversation_id].append(str((data or {}).get("queue", "")))
+    return joined
 
 
 async def _known_keys(
@@ -221,11 +256,15 @@ def _row(conversation_id: int, event: ChannelEvent) -> dict[str, Any]:
             "data": data, "at": _stamp(event)}  # fmt: skip
 
 
-def _move(call: Conversation, event: ChannelEvent, figures: dict[tuple[str, date], _Figures]) -> None:
+def _move(
+    call: Conversation, event: ChannelEvent, figures: dict[tuple[str, date], _Figures], joined: list[str]
+) -> None:
     at = _stamp(event)
     match event:
         case CallerJoinedQueue():
-            figures[(event.queue, bogota_date(at))].joined += 1
+            if event.queue not in joined:  # back in the same queue (after the callback offer): once
+                figures[(event.queue, bogota_date(at))].joined += 1
+                joined.append(event.queue)
             if call.state in {"open", "queued"}:
                 call.state = "queued"
         case AgentConnected():
@@ -234,17 +273,27 @@ def _move(call: Conversation, event: ChannelEvent, figures: dict[tuple[str, date
             day.wait_seconds += event.hold_time
             if call.state not in _ENDED:
                 call.state, call.answered_at = "active", call.answered_at or at
-        case CallerAbandoned():
-            figures[(event.queue, bogota_date(at))].abandoned += 1
-            call.state, call.ended_at = "abandoned", call.ended_at or at
         case AgentCompleted():
             figures[(event.queue, bogota_date(at))].talk_seconds += event.talk_time
         case ChannelHungUp() if event.uniqueid == event.linkedid:
-            call.ended_at = call.ended_at or at
-            if call.state not in _ENDED and not (call.flow_state or {}).get("callback"):
-                call.state = "closed"
+            _ended(call, at, figures, joined)
         case _:
             pass
+
+
+def _ended(
+    call: Conversation, at: datetime, figures: dict[tuple[str, date], _Figures], joined: list[str]
+) -> None:
+    """The caller's first channel hung up: a call that joined a queue and was never answered is
+    abandoned (counted once, in the last queue it waited in); a callback keeps its place."""
+    call.ended_at = call.ended_at or at
+    if (call.flow_state or {}).get("callback"):
+        return
+    abandoned = bool(joined) and call.answered_at is None
+    if abandoned:
+        figures[(joined[-1], bogota_date(at))].abandoned += 1
+    if call.state not in _ENDED:
+        call.state = "abandoned" if abandoned else "closed"
 
 
 async def _add_figures(uow: UnitOfWork, figures: dict[tuple[str, date], _Figures]) -> None:

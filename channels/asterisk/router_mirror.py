@@ -14,46 +14,47 @@ from collections.abc import Sequence
 from channels.asterisk.events import (
     AgentCompleted,
     AgentConnected,
-    CallerAbandoned,
     ChannelEvent,
     ChannelHungUp,
 )
+from channels.asterisk.interfaces import DEFAULT, MemberInterface
 from contact_center.core.db.models import Conversation
 from contact_center.core.uow import UnitOfWork
 from ivr.queueing import CallQueue
 
 log = logging.getLogger(__name__)
-OFFICIAL_PREFIX = "PJSIP/official-"
 Move = tuple[ChannelEvent, Conversation]
 
 
-def official_of(interface: str) -> int | None:
+def official_of(interface: str, interfaces: MemberInterface = DEFAULT) -> int | None:
     """`PJSIP/official-12` -> 12; a member that is not one of our officials -> None."""
-    rest = interface.removeprefix(OFFICIAL_PREFIX)
-    return int(rest) if rest != interface and rest.isdigit() else None
+    return interfaces.official(interface)
 
 
 def concerns_router(event: ChannelEvent) -> bool:
-    if isinstance(event, AgentConnected | AgentCompleted | CallerAbandoned):
+    # QueueCallerAbandon is no abandon by itself: app_queue sends it whenever a caller leaves the
+    # queue unanswered (the callback offer's timeout too); the caller's hang-up decides.
+    if isinstance(event, AgentConnected | AgentCompleted):
         return True
     return isinstance(event, ChannelHungUp) and event.uniqueid == event.linkedid
 
 
-async def tell_router(uow: UnitOfWork, queue: CallQueue, moves: Sequence[Move]) -> None:
+async def tell_router(
+    uow: UnitOfWork, queue: CallQueue, moves: Sequence[Move], interfaces: MemberInterface = DEFAULT
+) -> None:
     """Apply the batch's new queue events to the calls' work items, in event order."""
     for event, call in moves:
         match event:
             case AgentConnected():
-                official = official_of(event.interface)
+                official = official_of(event.interface, interfaces)
                 if official is not None and await queue.connected(uow, call.id, official):
                     call.official_id = official
                     log.info(
                         "ami_call_connected", extra={"conversation_id": call.id, "official_id": official}
                     )
-            case AgentCompleted():
+            case AgentCompleted() if not (call.flow_state or {}).get("moved_by_control"):
+                # A hold or transfer ends app_queue's bridge too: the call (and the item) go on.
                 await queue.finish(uow, call.id)
-            case CallerAbandoned():
-                await queue.abandon(uow, call.id)
             case ChannelHungUp() if not (call.flow_state or {}).get("callback"):
                 await queue.abandon(uow, call.id)
                 await queue.finish(uow, call.id)

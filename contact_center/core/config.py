@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     ami_secret: str | None = None
     agi_host: str = "127.0.0.1"
     agi_port: int = Field(default=4573, ge=0, le=65535)
+    # Asterisk: the queue members' interface of an official, `{id}` their id (PJSIP, SIP, IAX2 or a
+    # Local channel through the dialplan); where Asterisk records verbal PQRDs (the app reads them);
+    # the music-on-hold class callers hear while they wait.
+    asterisk_member_interface: str = "PJSIP/official-{id}"
+    asterisk_recording_dir: Path = Path("/var/spool/asterisk/recording")
+    asterisk_hold_music_class: str = "default"
     # A callback the citizen did not answer (or the provider refused to place) is dialled again after
     # the delay, up to this many calls.
     callback_max_attempts: int = Field(default=3, ge=1, le=10)
@@ -151,6 +157,17 @@ class Settings(BaseSettings):
     registration_window_seconds: int = Field(default=3600, ge=1)
     idempotency_ttl_hours: float = Field(default=24.0, gt=0)
     allow_demo_seed: bool = False  # seed-demo's known passwords on PostgreSQL, on purpose only
+
+    @field_validator("asterisk_member_interface")
+    @classmethod
+    def _member_interface(cls, value: str) -> str:
+        # `{id}` once and nothing else to fill: the interface is parsed back into the official's id.
+        rest = value.replace("{id}", "")
+        if value.count("{id}") != 1 or "{" in rest or "}" in rest:
+            raise ValueError(f"{value!r} debe contener {{id}} una sola vez, p. ej. PJSIP/official-{{id}}")
+        if any(c.isspace() for c in value):
+            raise ValueError(f"{value!r} no puede contener espacios")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from channels.asterisk.prompts import spoken_text
 from tests.asterisk_peer import environment_block
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -29,13 +30,15 @@ class Caller:
         return [_QUOTED.findall(c) for c in self.commands if c.startswith(verb)]
 
     def spoken(self) -> str:
-        """TTS text and digits read, in order: what the citizen heard."""
+        """Prompts (the text of each generated recording) and digits read, in order: what the
+        citizen heard."""
         heard = []
         for command in self.commands:
-            if command.startswith(("EXEC Festival", "SAY DIGITS")):
-                heard.append(" ".join(_QUOTED.findall(command)[0]) if "DIGITS" in command else
-                             _QUOTED.findall(command)[0])  # fmt: skip
-        return " ".join(heard)
+            if command.startswith("SAY DIGITS"):
+                heard.append(" ".join(_QUOTED.findall(command)[0]))
+            elif command.startswith("STREAM FILE"):
+                heard.append(spoken_text(_QUOTED.findall(command)[0]) or "")
+        return " ".join(h for h in heard if h)
 
     def reply(self, command: str) -> str | None:
         """The reply line, or None to hang up (close the socket)."""

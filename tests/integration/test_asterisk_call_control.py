@@ -169,8 +169,10 @@ async def test_app_queue_distributes_the_call_the_router_mirrors_it_and_controls
 async def test_a_callback_on_asterisk_is_offered_by_the_router_and_originated_through_ami(
     line: TestClient[Any, Any], peer: AmiPeer
 ) -> None:
-    # 0: the queue; after three announcements (90 s) 1 asks for a callback, 1 confirms the number.
-    caller = Caller(keys=["0", "1", "1"], variables={"CHANNEL(linkedid)": LINKEDID})
+    # 0: the queue; at the callback offer (90 s) 1 asks for a callback, 1 confirms the number.
+    # app_queue's timeout (the seconds until the callback offer) ends the first wait.
+    variables = {"CHANNEL(linkedid)": LINKEDID, "QUEUESTATUS": "TIMEOUT", "QUEUEPOSITION": "1"}
+    caller = Caller(keys=["0", "1", "1"], variables=variables)
     await call(agi_port(line), caller, uniqueid=LINKEDID)
     conversation_id, item = await item_of(line)
     # app_queue no longer holds a caller who hung up: the router hands the callback out.

@@ -38,6 +38,9 @@ from tests.support.chat_clients import close_all
 
 NO_ANSWER, BUSY = 3, 5  # OriginateResponse Reason codes
 
+# app_queue's timeout (the seconds until the callback offer) ends the first wait.
+QUEUED_UNTIL_OFFER = {"CHANNEL(linkedid)": LINKEDID, "QUEUESTATUS": "TIMEOUT", "QUEUEPOSITION": "1"}
+
 
 @pytest.fixture
 async def peer() -> AsyncIterator[AmiPeer]:
@@ -56,7 +59,7 @@ async def line(
 
 async def ask_for_callback(line: TestClient[Any, Any]) -> None:
     """0: the queue; after three announcements (90 s) 1 asks for a callback, 1 confirms the number."""
-    await call(agi_port(line), Caller(keys=["0", "1", "1"], variables={"CHANNEL(linkedid)": LINKEDID}),
+    await call(agi_port(line), Caller(keys=["0", "1", "1"], variables=QUEUED_UNTIL_OFFER),
                uniqueid=LINKEDID)  # fmt: skip
 
 
