@@ -14,6 +14,7 @@ from contact_center import citizens_cli, escalation_cli, import_cli, ticket_cli
 from contact_center.config import ConfigError, Settings, load_settings
 from contact_center.logs import configure_logging
 from contact_center.persistence import DatabaseNotReady
+from contact_center.tramites import cli as tramites_cli
 from routing import cli as routing_cli
 
 log = logging.getLogger("contact_center.cli")
@@ -52,6 +53,7 @@ EXTRA_COMMANDS.append(import_cli.register)
 EXTRA_COMMANDS.append(escalation_cli.register)
 EXTRA_COMMANDS.append(routing_cli.register)
 EXTRA_COMMANDS.append(citizens_cli.register)
+EXTRA_COMMANDS.append(tramites_cli.register)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,7 +11,8 @@ import contact_center.persistence.import_models
 import contact_center.persistence.merge_models
 import contact_center.persistence.outbound_models
 import contact_center.persistence.routing_models
-import contact_center.persistence.voice_models  # noqa: F401
+import contact_center.persistence.voice_models
+import contact_center.tramites.models  # noqa: F401
 from contact_center.persistence import legal_models, models  # noqa: F401
 from contact_center.persistence.base import Base
 

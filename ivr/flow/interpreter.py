@@ -26,6 +26,8 @@ from ivr.flow.events import (
     QueueUpdate,
     RecordingDone,
 )
+from ivr.flow import catalog_nodes
+from ivr.flow.catalog_menu import CatalogMenuNode
 from ivr.flow.host_nodes import FILING, enter_host_node, react_host_node
 from ivr.flow.keypad import enter_keypad, react_keypad
 from ivr.flow.run import CallRun, Next, Stop
@@ -100,6 +102,8 @@ def _waiting_for(node: Node, phase: str) -> tuple[type[Event], ...]:
             return (QueueUpdate, AgentReady, Digits, NoInput, *callback)
         case RecordNode():
             return (PqrdFiled,) if phase == FILING else (RecordingDone, NoInput)
+        case CatalogMenuNode():
+            return catalog_nodes.waiting_for(phase)
     return ()
 
 
@@ -143,6 +147,8 @@ def _react(node: Node, run: CallRun, event: Event) -> Next:
             return react_keypad(node, run, event)
         case LookupNode() | BusinessHoursNode() | EnqueueNode() | RecordNode():
             return react_host_node(node, run, event)
+        case CatalogMenuNode():
+            return catalog_nodes.react(node, run, event)
     raise UnexpectedEvent(f"node '{run.node}' ({node.type}) never waits for an event")
 
 
@@ -176,5 +182,7 @@ def _enter(node: Node, run: CallRun) -> Next:
             run.say(node.prompt)
             run.emit(Hangup())
             return Stop.END
+        case CatalogMenuNode():
+            return catalog_nodes.enter(node, run)
         case _:
             assert_never(node)
