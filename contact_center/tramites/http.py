@@ -20,6 +20,7 @@ from contact_center.domain.officials import Role
 from contact_center.services.auth import Principal
 from contact_center.tramites import reports, services
 from contact_center.tramites.domain import TramiteRecord
+from contact_center.tramites.models import Tramite, TramiteAudit, TramiteVersion
 from contact_center.web.api import ApiRoutes
 from contact_center.web.keys import UOW
 
@@ -300,7 +301,12 @@ async def archive_tramite(request: web.Request, principal: Principal, body: Reas
 async def list_versions(request: web.Request, principal: Principal) -> web.Response:
     async with request.app[UOW]() as uow:
         tramite, found, audit = await services.versions(uow, request.match_info["slug"])
-    body = {
+        body = _versions_out(tramite, found, audit)
+    return web.json_response(body)
+
+
+def _versions_out(tramite: Tramite, found: list[TramiteVersion], audit: list[TramiteAudit]) -> dict[str, Any]:
+    return {
         "slug": tramite.slug,
         "status": tramite.status,
         "published_version": tramite.published_version,
@@ -329,7 +335,6 @@ async def list_versions(request: web.Request, principal: Principal) -> web.Respo
             for a in audit
         ],
     }
-    return web.json_response(body)
 
 
 class ReportQuery(BaseModel):

@@ -186,7 +186,7 @@ async def export_rows(uow: UnitOfWork) -> list[dict[str, Any]]:
         .order_by(Tramite.slug)
     )
     out = []
-    for tramite, version in rows.tuples():
+    for tramite, version in rows:
         status = Status.PUBLISHED if tramite.published_version == version.number else Status.DRAFT
         out.append({"status": str(status), **version.record})
     return out

@@ -48,7 +48,7 @@ async def _dependencias(uow: UnitOfWork) -> list[tuple[str, str]]:
         .where(Dependencia.id.in_(select(Tramite.dependencia_id).where(Tramite.status == "published")))
         .order_by(Dependencia.name)
     )
-    return [(code, name) for code, name in rows.tuples()]
+    return [(code, name) for code, name in rows]
 
 
 def _int(value: str, default: int) -> int:

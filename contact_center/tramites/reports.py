@@ -51,13 +51,13 @@ async def usage(uow: UnitOfWork, month: str | None) -> dict[str, list[dict[str, 
     )
     return {
         "consulted": [
-            {"month": m, "channel": c, "slug": s, "count": int(n)} for m, c, s, n in consulted.tuples()
+            {"month": m, "channel": c, "slug": s, "count": int(n)} for m, c, s, n in consulted
         ],
         "no_result": [
-            {"month": m, "channel": c, "query": q, "count": int(n)} for m, c, q, n in no_result.tuples()
+            {"month": m, "channel": c, "query": q, "count": int(n)} for m, c, q, n in no_result
         ],
         "unhelpful": [
             {"month": m, "channel": c, "slug": s, "not_useful": int(nu or 0), "useful": int(u or 0)}
-            for m, c, s, nu, u in unhelpful.tuples()
+            for m, c, s, nu, u in unhelpful
         ],
     }

@@ -307,7 +307,7 @@ async def _published(uow: UnitOfWork, ids: list[int]) -> list[Shown]:
         .join(Dependencia, Dependencia.id == Tramite.dependencia_id)
         .where(Tramite.id.in_(ids))
     )
-    by_id = {t.id: Shown(t, v, d) for t, v, d in rows.tuples()}
+    by_id = {t.id: Shown(t, v, d) for t, v, d in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
