@@ -108,6 +108,7 @@ class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     useful: bool
     channel: Channel = "app"
+    resolved: bool = False  # the answer resolved the need without an official (chat suggestions)
 
 
 def public_url(slug: str) -> str:
@@ -205,7 +206,9 @@ async def get_tramite(request: web.Request, query: DetailQuery) -> web.Response:
 )
 async def post_feedback(request: web.Request, body: FeedbackIn) -> web.Response:
     async with request.app[UOW]() as uow:
-        await services.feedback(uow, request.match_info["slug"], body.useful, body.channel)
+        await services.feedback(
+            uow, request.match_info["slug"], body.useful, body.channel, resolved=body.resolved
+        )
         await uow.commit()
     return web.Response(status=204)
 
@@ -341,7 +344,7 @@ class ReportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
     format: Literal["json", "csv"] = "json"
-    table: Literal["consulted", "no_result", "unhelpful"] = "consulted"
+    table: Literal["consulted", "no_result", "unhelpful", "resolved"] = "consulted"
 
 
 @routes.get(

@@ -49,7 +49,20 @@ async def usage(uow: UnitOfWork, month: str | None) -> dict[str, list[dict[str, 
             .limit(TOP)
         )
     )
+    resolved = await uow.session.execute(
+        in_month(
+            select(TramiteUsage.month, TramiteUsage.channel, Tramite.slug, count)
+            .join(Tramite, Tramite.id == TramiteUsage.tramite_id)
+            .where(TramiteUsage.kind == "kb_resolved")
+            .group_by(TramiteUsage.month, TramiteUsage.channel, Tramite.slug)
+            .order_by(count.desc(), Tramite.slug)
+            .limit(TOP)
+        )
+    )
     return {
+        "resolved": [
+            {"month": m, "channel": c, "slug": s, "count": int(n)} for m, c, s, n in resolved
+        ],
         "consulted": [
             {"month": m, "channel": c, "slug": s, "count": int(n)} for m, c, s, n in consulted
         ],

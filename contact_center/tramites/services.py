@@ -31,7 +31,7 @@ from contact_center.tramites.domain import (
 from contact_center.tramites.models import Tramite, TramiteAudit, TramiteUsage, TramiteVersion
 
 CHANNELS = frozenset({"portal", "app", "chat", "voice", "console"})
-USAGE_KINDS = frozenset({"consulted", "no_result", "useful", "not_useful"})
+USAGE_KINDS = frozenset({"consulted", "no_result", "useful", "not_useful", "kb_resolved"})
 PAGE_SIZE = 20
 
 
@@ -358,9 +358,13 @@ async def record_usage(
         )
 
 
-async def feedback(uow: UnitOfWork, slug: str, useful: bool, channel: str) -> None:
+async def feedback(uow: UnitOfWork, slug: str, useful: bool, channel: str, *, resolved: bool = False) -> None:
+    """"¿Le fue útil?"; `resolved`: the answer ended the citizen's need before an official was
+    asked (the chat suggestions), counted as resolved by the knowledge base."""
     tramite = await _by_slug(uow, slug)
     await record_usage(uow, "useful" if useful else "not_useful", channel, tramite_id=tramite.id)
+    if resolved and useful:
+        await record_usage(uow, "kb_resolved", channel, tramite_id=tramite.id)
 
 
 def validation_errors(exc: ValidationError) -> list[str]:

@@ -72,4 +72,4 @@ async def test_detail_feedback_and_report(seeded: Client, backend: str) -> None:
     body = (await csv_resp.read()).decode("utf-8-sig")
     assert body.splitlines() == ["month;channel;slug;not_useful;useful", "2026-11;portal;licencia-de-conduccion;1;0"]
     empty = await (await seeded.get("/api/v1/reports/tramites", params={"month": "2026-10"}, headers=auth)).json()
-    assert empty == {"consulted": [], "no_result": [], "unhelpful": []}
+    assert empty == {"consulted": [], "no_result": [], "unhelpful": [], "resolved": []}
