@@ -59,7 +59,8 @@ input.addEventListener("input", () => {
     lastQuery = query;
     lastTotal = body.total;
     render(body.items);
-    status.textContent = body.total ? `${Math.min(body.total, 3)} trámites sugeridos.` : "";
+    const shown = Math.min(body.total, 3);
+    status.textContent = shown === 0 ? "" : shown === 1 ? "1 trámite sugerido." : `${shown} trámites sugeridos.`;
   }, 300);
 });
 

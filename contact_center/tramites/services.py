@@ -292,10 +292,11 @@ async def search(
         limit=page_size,
         offset=(page - 1) * page_size,
     )
-    return Found(await _published(uow, found.ids), found.total)
+    return Found(await load_published(uow, found.ids), found.total)
 
 
-async def _published(uow: UnitOfWork, ids: list[int]) -> list[Shown]:
+async def load_published(uow: UnitOfWork, ids: list[int]) -> list[Shown]:
+    """The published versions of these trámites, in the order of `ids`."""
     if not ids:
         return []
     rows = await uow.session.execute(
@@ -323,7 +324,7 @@ async def most_consulted(uow: UnitOfWork, limit: int, offset: int) -> tuple[list
         .limit(limit)
         .offset(offset)
     )
-    return await _published(uow, list(ids)), int(total or 0)
+    return await load_published(uow, list(ids)), int(total or 0)
 
 
 # -- what citizens looked for ---------------------------------------------------------------------
