@@ -204,29 +204,34 @@ def stemmed_text(text: str) -> str:
     return " ".join(light_stem(w) for w in WORD.findall(normalize(text)))
 
 
+def _word_trigrams(word: str) -> frozenset[str]:
+    padded = f"  {word} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
 def trigrams(text: str) -> set[str]:
     grams: set[str] = set()
     for word in WORD.findall(normalize(text)):
-        padded = f"  {word} "
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+        grams.update(_word_trigrams(word))
     return grams
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def similarity(a: str, b: str) -> float:
     """pg_trgm's similarity (shared trigrams over all trigrams), for the SQLite fallback."""
-    ta, tb = trigrams(a), trigrams(b)
-    if not ta or not tb:
-        return 0.0
-    return len(ta & tb) / len(ta | tb)
+    return _jaccard(frozenset(trigrams(a)), frozenset(trigrams(b)))
 
 
 def word_similarity(query: str, text: str) -> float:
     """The best similarity of each query word to some word of `text`, averaged (typo tolerance)."""
-    words = WORD.findall(normalize(text))
-    terms = WORD.findall(normalize(query))
+    terms = [_word_trigrams(t) for t in WORD.findall(normalize(query))]
+    words = {_word_trigrams(w) for w in WORD.findall(normalize(text))}
     if not words or not terms:
         return 0.0
-    return sum(max(similarity(t, w) for w in words) for t in terms) / len(terms)
+    return sum(max(_jaccard(t, w) for w in words) for t in terms) / len(terms)
 
 
 def body_text(record: TramiteRecord) -> str:

@@ -27,7 +27,7 @@ from contact_center.tramites.domain import (
     word_similarity,
 )
 
-# The same expression as the migration's GIN index (migrations/versions/tramites_catalogue.py).
+# The weighted document stored in `search_document` (PostgreSQL only; GIN-indexed by the migration).
 PG_DOCUMENT = (
     "(setweight(to_tsvector('public.es_unaccent'::regconfig, coalesce(search_name, '')), 'A') || "
     "setweight(to_tsvector('public.es_unaccent'::regconfig, coalesce(search_aka, '')), 'B') || "
@@ -84,6 +84,12 @@ async def write_index(conn: AsyncConnection, tramite_id: int, doc: SearchText | 
     )
     if conn.dialect.name == "sqlite":
         await _sqlite_index(conn, tramite_id, doc)
+    else:
+        document = f"CASE WHEN search_name IS NULL THEN NULL ELSE {PG_DOCUMENT} END"
+        await conn.execute(
+            text(f"UPDATE tramites SET search_document = {document} WHERE id = :id"),  # noqa: S608
+            {"id": tramite_id},
+        )
 
 
 async def _sqlite_index(conn: AsyncConnection, tramite_id: int, doc: SearchText | None) -> None:
@@ -163,8 +169,8 @@ async def _pg_fulltext(
         text(
             "SELECT t.id, count(*) OVER () FROM tramites t, "  # noqa: S608
             "to_tsquery('public.es_unaccent'::regconfig, :tsq) q "
-            f"WHERE {PG_DOCUMENT} @@ q{where} "
-            f"ORDER BY ts_rank({PG_WEIGHTS}, {PG_DOCUMENT}, q) DESC, t.search_name "
+            f"WHERE t.search_document @@ q{where} "
+            f"ORDER BY ts_rank({PG_WEIGHTS}, t.search_document, q) DESC, t.search_name "
             "LIMIT :limit OFFSET :offset"
         ),
         {**params, "tsq": _pg_tsquery(query), "limit": limit, "offset": offset},

@@ -1,8 +1,9 @@
 """tramites: the catalogue of trámites and services (SUIT-shaped records, versions, audit, usage)
 
 PostgreSQL: the `unaccent` and `pg_trgm` extensions, a text search configuration `es_unaccent`
-(Spanish stemming after unaccent), a GIN index over the weighted document the search builds
-(name A, synonyms B, text C) and a trigram index over the normalised name and synonyms.
+(Spanish stemming after unaccent), a `search_document` tsvector column (PostgreSQL only, not in the
+ORM model: name weighted A, synonyms B, text C) with a GIN index, and a trigram index over the
+normalised name and synonyms.
 SQLite: two FTS5 tables, `tramites_fts` (unicode61 without diacritics, over the stemmed text) and
 `tramites_trgm` (trigram tokenizer, the typo fallback). `contact_center.tramites.queries` keeps
 them in step with the published versions.
@@ -29,12 +30,6 @@ depends_on: str | Sequence[str] | None = None
 _AWARE = contact_center.persistence.base.AwareDateTime(timezone=True)
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-# Must be the exact expression `queries.pg_document` builds, or the index is not used.
-PG_DOCUMENT = (
-    "(setweight(to_tsvector('public.es_unaccent'::regconfig, coalesce(search_name, '')), 'A') || "
-    "setweight(to_tsvector('public.es_unaccent'::regconfig, coalesce(search_aka, '')), 'B') || "
-    "setweight(to_tsvector('public.es_unaccent'::regconfig, coalesce(search_body, '')), 'C'))"
-)
 
 
 def upgrade() -> None:
@@ -140,7 +135,10 @@ def _postgres_search() -> None:
         "ALTER MAPPING FOR hword, hword_part, word WITH public.unaccent, spanish_stem; "
         "END IF; END $$"
     )
-    op.execute(f"CREATE INDEX ix_tramites_document ON tramites USING gin ({PG_DOCUMENT})")
+    # The weighted document, computed once when a version is published (queries.write_index): a
+    # search then reads it from the index and ranks without running the dictionaries per row.
+    op.execute("ALTER TABLE tramites ADD COLUMN search_document tsvector")
+    op.execute("CREATE INDEX ix_tramites_document ON tramites USING gin (search_document)")
     op.execute("CREATE INDEX ix_tramites_norm_trgm ON tramites USING gin (search_norm gin_trgm_ops)")
 
 
@@ -156,6 +154,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_tramites_norm_trgm")
         op.execute("DROP INDEX IF EXISTS ix_tramites_document")
+        op.execute("ALTER TABLE tramites DROP COLUMN IF EXISTS search_document")
         op.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS public.es_unaccent")
     else:
         op.execute("DROP TABLE IF EXISTS tramites_trgm")
