@@ -69,7 +69,7 @@ def synthetic(n: int, rng: random.Random) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "dependencia": rng.choice(DEPS),
-                "purpose": f"Obtener el {kind.lower()} relacionado con {obj} en la zona {rng.randint(1, 12)}.",
+                "purpose": f"Obtener el {kind.lower()} de {obj} en la zona {rng.randint(1, 12)}.",
                 "also_known_as": [f"{obj} {i}"],
                 "voice_summary": f"{name}. Requisitos por confirmar con la dependencia.",
                 "chat_answer": f"{name}: requisitos, costo y tiempo por confirmar con la dependencia.",

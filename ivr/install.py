@@ -19,7 +19,7 @@ from channels.twilio import webhooks as twilio_webhooks
 from contact_center.services.attachments import AttachmentStore
 from contact_center.services.calls import CallsService
 from contact_center.web.keys import JOBS, SETTINGS, UOW
-from ivr.answers import IVR_LOOKUPS, HostAnswers
+from ivr.answers import IVR_LOOKUPS, ExtraLookup, HostAnswers
 from ivr.callback_retry import CallbackOutcomes, RetryPolicy, due_retries
 from ivr.callbacks import Dialer, dial_due_callbacks
 from ivr.control import CallControl
@@ -91,7 +91,7 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
             secret=settings.signing_key(),
             base_url=settings.base_url,
             store=AttachmentStore(settings.data_dir / "attachments"),
-            extra=app.get(IVR_LOOKUPS, {}),
+            extra=_extra_lookups(app),
         )
         policy = RetryPolicy(settings.callback_max_attempts, settings.callback_retry_delay_seconds)
         outcomes = CallbackOutcomes(policy, app.get(JOBS), queue)
@@ -111,6 +111,12 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
     from ivr.asterisk_install import asterisk_lifetime
 
     app.cleanup_ctx.append(asterisk_lifetime)
+
+
+def _extra_lookups(app: web.Application) -> dict[str, ExtraLookup]:
+    """Lookups that features add to the host (the trámites catalogue's menu, for one)."""
+    found: dict[str, ExtraLookup] | None = app.get(IVR_LOOKUPS)
+    return found or {}
 
 
 def _first(factories: list[Callable[[web.Application], T | None]], app: web.Application) -> T | None:

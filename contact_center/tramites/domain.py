@@ -163,8 +163,43 @@ def slugify(text: str) -> str:
 WORD = re.compile(r"[a-z0-9]+")
 # Words too common to narrow a search; the PostgreSQL Spanish configuration drops them too.
 STOPWORDS = frozenset(
-    "a al como con de del el en es la las lo los mi para por que se su sus un una y o u e me "
-    "quiero necesito sacar hacer tramite tramites como donde cual".split()
+    {
+        "a",
+        "al",
+        "como",
+        "con",
+        "de",
+        "del",
+        "el",
+        "en",
+        "es",
+        "la",
+        "las",
+        "lo",
+        "los",
+        "mi",
+        "para",
+        "por",
+        "que",
+        "se",
+        "su",
+        "sus",
+        "un",
+        "una",
+        "y",
+        "o",
+        "u",
+        "e",
+        "me",
+        "quiero",
+        "necesito",
+        "sacar",
+        "hacer",
+        "tramite",
+        "tramites",
+        "donde",
+        "cual",
+    }
 )
 
 

@@ -110,9 +110,7 @@ def _from_csv(row: dict[str, str | None]) -> dict[str, Any]:
     return out
 
 
-def validate(
-    rows: list[dict[str, Any]], known_dependencias: set[str]
-) -> tuple[list[Parsed], list[RowError]]:
+def validate(rows: list[dict[str, Any]], known_dependencias: set[str]) -> tuple[list[Parsed], list[RowError]]:
     parsed: list[Parsed] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}

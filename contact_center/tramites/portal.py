@@ -8,6 +8,7 @@ work without JavaScript, and a print style sheet for taking the requirements alo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
@@ -18,8 +19,8 @@ from channels.portal import csrf
 from channels.portal.pages import TEMPLATES, render
 from contact_center.domain.errors import DomainError
 from contact_center.persistence.models import Dependencia
-from contact_center.tramites import services
 from contact_center.services.uow import UnitOfWork
+from contact_center.tramites import services
 from contact_center.tramites.domain import LIFE_SITUATIONS, TO_CONFIRM, TramiteRecord
 from contact_center.tramites.models import Tramite
 from contact_center.web.keys import SETTINGS, UOW
@@ -118,7 +119,7 @@ async def detail_page(request: web.Request) -> web.Response:
         except DomainError:
             return render(request, "tramites_missing.html", 404)
         record = shown.record
-        context = {
+        context: dict[str, Any] = {
             "t": record,
             "slug": slug,
             "version": shown.version.number,

@@ -13,9 +13,11 @@ trámites in rank order, and how many match.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contact_center.tramites.domain import (
@@ -55,7 +57,7 @@ class SearchText:
 
 
 def _filters(dependencia_id: int | None, situation: str | None) -> tuple[str, dict[str, object]]:
-    sql, params = " AND t.status = 'published'", {}
+    sql, params = " AND t.status = 'published'", dict[str, object]()
     if dependencia_id is not None:
         sql += " AND t.dependencia_id = :dep"
         params["dep"] = dependencia_id
@@ -149,8 +151,9 @@ async def _browse(
     return _page(rows.all())
 
 
-def _page(rows: list[tuple[int, int]] | list[object]) -> Page:
-    pairs = [tuple(r) for r in rows]  # type: ignore[arg-type]
+def _page(rows: Sequence[Row[tuple[int, int]]] | Sequence[Row[Any]]) -> Page:
+    """Rows of (id, total matching): `count(*) OVER ()` gives the total with the page."""
+    pairs: list[tuple[Any, ...]] = [tuple(r) for r in rows]
     return Page([int(p[0]) for p in pairs], int(pairs[0][1]) if pairs else 0)
 
 

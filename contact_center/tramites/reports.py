@@ -60,15 +60,9 @@ async def usage(uow: UnitOfWork, month: str | None) -> dict[str, list[dict[str, 
         )
     )
     return {
-        "resolved": [
-            {"month": m, "channel": c, "slug": s, "count": int(n)} for m, c, s, n in resolved
-        ],
-        "consulted": [
-            {"month": m, "channel": c, "slug": s, "count": int(n)} for m, c, s, n in consulted
-        ],
-        "no_result": [
-            {"month": m, "channel": c, "query": q, "count": int(n)} for m, c, q, n in no_result
-        ],
+        "resolved": [{"month": m, "channel": c, "slug": s, "count": int(n)} for m, c, s, n in resolved],
+        "consulted": [{"month": m, "channel": c, "slug": s, "count": int(n)} for m, c, s, n in consulted],
+        "no_result": [{"month": m, "channel": c, "query": q, "count": int(n)} for m, c, q, n in no_result],
         "unhelpful": [
             {"month": m, "channel": c, "slug": s, "not_useful": int(nu or 0), "useful": int(u or 0)}
             for m, c, s, nu, u in unhelpful

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, select, update
 
@@ -385,7 +386,7 @@ async def record_usage(
 
 
 async def feedback(uow: UnitOfWork, slug: str, useful: bool, channel: str, *, resolved: bool = False) -> None:
-    """"¿Le fue útil?"; `resolved`: the answer ended the citizen's need before an official was
+    """ "¿Le fue útil?"; `resolved`: the answer ended the citizen's need before an official was
     asked (the chat suggestions), counted as resolved by the knowledge base."""
     tramite = await _by_slug(uow, slug)
     await record_usage(uow, "useful" if useful else "not_useful", channel, tramite_id=tramite.id)

@@ -53,7 +53,9 @@ class CatalogMenuNode(BaseModel):
         options = {str(n) for n in range(1, self.page_size + 1)}
         controls = [self.more_key, self.back_key, self.repeat_key]
         if len(set(controls)) != 3 or options & set(controls):
-            raise ValueError("more_key, back_key and repeat_key must differ from each other and from 1..page_size")
+            raise ValueError(
+                "more_key, back_key and repeat_key must differ from each other and from 1..page_size"
+            )
         return self
 
     def targets(self) -> dict[str, str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from ivr.flow import catalog_nodes
 from ivr.flow.actions import Hangup, Play, SayDigits, Transfer
+from ivr.flow.catalog_menu import CatalogMenuNode
 from ivr.flow.errors import UnexpectedEvent
 from ivr.flow.events import (
     AgentReady,
@@ -26,8 +28,6 @@ from ivr.flow.events import (
     QueueUpdate,
     RecordingDone,
 )
-from ivr.flow import catalog_nodes
-from ivr.flow.catalog_menu import CatalogMenuNode
 from ivr.flow.host_nodes import FILING, enter_host_node, react_host_node
 from ivr.flow.keypad import enter_keypad, react_keypad
 from ivr.flow.run import CallRun, Next, Stop

@@ -31,7 +31,6 @@ _AWARE = contact_center.persistence.base.AwareDateTime(timezone=True)
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-
 def upgrade() -> None:
     _tables()
     if op.get_bind().dialect.name == "postgresql":
@@ -76,7 +75,9 @@ def _tables() -> None:
         sa.Column("published_at", _AWARE, nullable=True),
         sa.Column("superseded_at", _AWARE, nullable=True),
         sa.ForeignKeyConstraint(
-            ["tramite_id"], ["tramites.id"], name=op.f("fk_tramite_versions_tramite_id_tramites"),
+            ["tramite_id"],
+            ["tramites.id"],
+            name=op.f("fk_tramite_versions_tramite_id_tramites"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
@@ -97,7 +98,9 @@ def _tables() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("at", _AWARE, nullable=False),
         sa.ForeignKeyConstraint(
-            ["tramite_id"], ["tramites.id"], name=op.f("fk_tramite_audit_tramite_id_tramites"),
+            ["tramite_id"],
+            ["tramites.id"],
+            name=op.f("fk_tramite_audit_tramite_id_tramites"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
@@ -116,7 +119,9 @@ def _tables() -> None:
         sa.Column("query", sa.String(length=120), nullable=True),
         sa.Column("at", _AWARE, nullable=False),
         sa.ForeignKeyConstraint(
-            ["tramite_id"], ["tramites.id"], name=op.f("fk_tramite_usage_tramite_id_tramites"),
+            ["tramite_id"],
+            ["tramites.id"],
+            name=op.f("fk_tramite_usage_tramite_id_tramites"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tramite_usage")),

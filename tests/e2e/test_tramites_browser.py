@@ -44,7 +44,9 @@ def report(server: str) -> dict[str, list[dict[str, object]]]:
     )
     with urlopen(login) as resp:
         token = json.load(resp)["token"]
-    with urlopen(Request(f"{server}/api/v1/reports/tramites", headers={"Authorization": f"Bearer {token}"})) as resp:
+    with urlopen(
+        Request(f"{server}/api/v1/reports/tramites", headers={"Authorization": f"Bearer {token}"})
+    ) as resp:
         out: dict[str, list[dict[str, object]]] = json.load(resp)
     return out
 
@@ -59,7 +61,9 @@ def test_portal_search_record_and_feedback_without_javascript(server: str, brows
     field.focus()
     page.keyboard.type("impuestos prediales")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name=re.compile("resultados? para «impuestos prediales»"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("resultados? para «impuestos prediales»"))
+    ).to_be_visible()
     first = page.locator(".tramite-list h3 a").first
     expect(first).to_have_text("Impuesto predial unificado")
 
@@ -106,12 +110,16 @@ def test_chat_suggests_tramites_while_the_citizen_writes(server: str, browser: B
     expect(suggestion).to_have_text("Licencia de conducción", timeout=WAIT)
     check_accessibility(page, "5-chat-suggestions")
     suggestion.click()
-    expect(page.locator("#sugerencias-lista details").first).to_contain_text("Secretaría de Tránsito y Transporte")
+    expect(page.locator("#sugerencias-lista details").first).to_contain_text(
+        "Secretaría de Tránsito y Transporte"
+    )
     page.get_by_role("button", name="Sí, esto resolvió mi consulta").first.click()
     expect(page.locator("#sugerencias-estado")).to_contain_text("No necesita esperar a un funcionario")
     check_accessibility(page, "6-chat-resolved")
     resolved = report(server)["resolved"]
-    assert [(r["channel"], r["slug"], r["count"]) for r in resolved] == [("chat", "licencia-de-conduccion", 1)]
+    assert [(r["channel"], r["slug"], r["count"]) for r in resolved] == [
+        ("chat", "licencia-de-conduccion", 1)
+    ]
     # Typing was not logged as searches with no result.
     assert not any(r["channel"] == "chat" for r in report(server)["no_result"])
     page.context.close()

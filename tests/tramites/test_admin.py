@@ -63,7 +63,9 @@ async def test_draft_publish_edit_versions_and_as_of(seeded: Client, backend: st
     assert (await no_reason.json())["error"]["code"] == "reason_required"
     edited = await seeded.put(
         f"/api/v1/tramites/{slug}",
-        json=record(purpose="Cerrar una vía pública por una obra, una mudanza o un evento.", reason="Oficio 12"),
+        json=record(
+            purpose="Cerrar una vía pública por una obra, una mudanza o un evento.", reason="Oficio 12"
+        ),
         headers=admin,
     )
     assert (await edited.json())["version"] == 2
@@ -74,10 +76,17 @@ async def test_draft_publish_edit_versions_and_as_of(seeded: Client, backend: st
     assert (await now.json())["purpose"].startswith("Cerrar una vía pública")
 
     # What a citizen was shown on a date.
-    then = await seeded.get(f"/api/v1/tramites/{slug}", params={"as_of": (first_at + timedelta(hours=1)).isoformat()})
+    then = await seeded.get(
+        f"/api/v1/tramites/{slug}", params={"as_of": (first_at + timedelta(hours=1)).isoformat()}
+    )
     body = await then.json()
-    assert (body["version"], body["purpose"]) == (1, "Cerrar temporalmente una vía para una obra o un evento.")
-    before = await seeded.get(f"/api/v1/tramites/{slug}", params={"as_of": (first_at - timedelta(days=1)).isoformat()})
+    assert (body["version"], body["purpose"]) == (
+        1,
+        "Cerrar temporalmente una vía para una obra o un evento.",
+    )
+    before = await seeded.get(
+        f"/api/v1/tramites/{slug}", params={"as_of": (first_at - timedelta(days=1)).isoformat()}
+    )
     assert before.status == 404
 
     versions = await (await seeded.get(f"/api/v1/tramites/{slug}/versions", headers=admin)).json()
@@ -90,10 +99,14 @@ async def test_draft_publish_edit_versions_and_as_of(seeded: Client, backend: st
     ]
     assert all(a["official_id"] is not None for a in versions["audit"])
 
-    archived = await seeded.post(f"/api/v1/tramites/{slug}/archive", json={"reason": "Ya no se presta"}, headers=admin)
+    archived = await seeded.post(
+        f"/api/v1/tramites/{slug}/archive", json={"reason": "Ya no se presta"}, headers=admin
+    )
     assert (await archived.json())["status"] == "archived"
     assert (await seeded.get(f"/api/v1/tramites/{slug}")).status == 404
-    assert (await (await seeded.get("/api/v1/tramites", params={"q": "cierre de calle"})).json())["total"] == 0
+    assert (await (await seeded.get("/api/v1/tramites", params={"q": "cierre de calle"})).json())[
+        "total"
+    ] == 0
 
 
 async def test_supervisor_changes_only_their_dependencia(seeded: Client, backend: str) -> None:

@@ -64,7 +64,9 @@ def start() -> tuple[object, FlowState]:
 
 def page(options: str, more: bool) -> LookupResult:
     spoken = " ".join(f"Para {o}, marque {n}." for n, o in enumerate(options.split(), start=1))
-    return LookupResult(True, {"catalogo_opciones": options, "catalogo_menu": spoken, "catalogo_mas": "si" if more else "no"})
+    return LookupResult(
+        True, {"catalogo_opciones": options, "catalogo_menu": spoken, "catalogo_mas": "si" if more else "no"}
+    )
 
 
 def said(actions: tuple[object, ...]) -> str:
@@ -109,6 +111,6 @@ def test_an_empty_catalogue_goes_to_empty() -> None:
 
 
 def test_control_keys_must_not_collide_with_options() -> None:
-    bad = FLOW.replace("page_size: 2", "page_size: 7\n    more_key: \"7\"")
+    bad = FLOW.replace("page_size: 2", 'page_size: 7\n    more_key: "7"')
     with pytest.raises(FlowValidationError, match="more_key, back_key and repeat_key"):
         parse_flow(bad, source="t.yaml")

@@ -102,7 +102,9 @@ def test_csv_round_trip(server: ServerProcess, tmp_path: Path) -> None:
         "renovación del pase",
     ]
     broken = tmp_path / "broken.csv"
-    broken.write_text(lines[0] + "\n" + 'x,published,Nombre válido,,,hacienda,,,no,,,"{no json",,,,,,,,\n', "utf-8")
+    broken.write_text(
+        lines[0] + "\n" + 'x,published,Nombre válido,,,hacienda,,,no,,,"{no json",,,,,,,,\n', "utf-8"
+    )
     out = server.run_cli("tramites", "import", str(broken))
     assert out.returncode == 1
     assert "fila 1:" in out.stderr

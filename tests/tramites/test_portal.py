@@ -58,18 +58,31 @@ async def test_detail_feedback_and_report(seeded: Client, backend: str) -> None:
     assert missing.status == 404
 
     auth = {"Authorization": f"Bearer {await login(seeded, 'supervisor@demo.pasto.gov.co')}"}
-    report = await (await seeded.get("/api/v1/reports/tramites", params={"month": "2026-11"}, headers=auth)).json()
+    report = await (
+        await seeded.get("/api/v1/reports/tramites", params={"month": "2026-11"}, headers=auth)
+    ).json()
     assert {"month": "2026-11", "channel": "portal", "slug": "licencia-de-conduccion", "count": 2} in report[
         "consulted"
     ]
     assert report["unhelpful"] == [
-        {"month": "2026-11", "channel": "portal", "slug": "licencia-de-conduccion", "not_useful": 1, "useful": 0}
+        {
+            "month": "2026-11",
+            "channel": "portal",
+            "slug": "licencia-de-conduccion",
+            "not_useful": 1,
+            "useful": 0,
+        }
     ]
     csv_resp = await seeded.get(
         "/api/v1/reports/tramites", params={"format": "csv", "table": "unhelpful"}, headers=auth
     )
     assert csv_resp.content_type == "text/csv"
     body = (await csv_resp.read()).decode("utf-8-sig")
-    assert body.splitlines() == ["month;channel;slug;not_useful;useful", "2026-11;portal;licencia-de-conduccion;1;0"]
-    empty = await (await seeded.get("/api/v1/reports/tramites", params={"month": "2026-10"}, headers=auth)).json()
+    assert body.splitlines() == [
+        "month;channel;slug;not_useful;useful",
+        "2026-11;portal;licencia-de-conduccion;1;0",
+    ]
+    empty = await (
+        await seeded.get("/api/v1/reports/tramites", params={"month": "2026-10"}, headers=auth)
+    ).json()
     assert empty == {"consulted": [], "no_result": [], "unhelpful": [], "resolved": []}

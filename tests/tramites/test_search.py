@@ -36,7 +36,9 @@ def slugs(body: dict[str, Any]) -> list[str]:
         ("uso del suelo", "concepto-de-uso-del-suelo"),
     ],
 )
-async def test_search_finds_the_right_tramite_first(seeded: Client, backend: str, query: str, first: str) -> None:
+async def test_search_finds_the_right_tramite_first(
+    seeded: Client, backend: str, query: str, first: str
+) -> None:
     body = await search(seeded, query)
     assert body["total"] >= 1, (backend, query)
     assert slugs(body)[0] == first, (backend, query, slugs(body))
@@ -66,7 +68,9 @@ async def test_list_items_have_the_public_contract(seeded: Client, backend: str)
     assert set(slugs(vehiculos)) >= {"licencia-de-conduccion", "traspaso-de-vehiculo"}
 
 
-async def test_nonsense_finds_nothing_and_is_logged_without_personal_data(seeded: Client, backend: str) -> None:
+async def test_nonsense_finds_nothing_and_is_logged_without_personal_data(
+    seeded: Client, backend: str
+) -> None:
     body = await search(seeded, "xyzzy cedula 1085123456", channel="portal")
     assert body == {"items": [], "total": 0, "page": 1, "page_size": 20}
     typing = await search(seeded, "qwrtp", channel="chat", typing="true")

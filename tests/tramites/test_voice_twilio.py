@@ -88,12 +88,17 @@ async def test_menu_most_consulted_first_with_pages_repeat_summary_and_feedback(
     assert "Gracias por su opinión." in thanks
 
     token = await login(line, "supervisor@demo.pasto.gov.co")
-    report = await (await line.get("/api/v1/reports/tramites", headers={"Authorization": f"Bearer {token}"})).json()
+    report = await (
+        await line.get("/api/v1/reports/tramites", headers={"Authorization": f"Bearer {token}"})
+    ).json()
     voice = [r for r in report["consulted"] if r["channel"] == "voice"]
     assert voice == [{"month": "2026-11", "channel": "voice", "slug": "licencia-de-conduccion", "count": 1}]
-    assert {"channel": "voice", "slug": "licencia-de-conduccion", "not_useful": 1, "useful": 0}.items() <= next(
-        r for r in report["unhelpful"] if r["channel"] == "voice"
-    ).items()
+    assert {
+        "channel": "voice",
+        "slug": "licencia-de-conduccion",
+        "not_useful": 1,
+        "useful": 0,
+    }.items() <= next(r for r in report["unhelpful"] if r["channel"] == "voice").items()
 
 
 async def test_sms_with_the_link_when_twilio_sms_is_configured(

@@ -173,7 +173,8 @@ def test_a_valid_choice_resets_the_failure_count(flow: Flow) -> None:
     call.send(NoInput())
     call.send(NoInput())
     call.press("1")
-    call.send(LookupResult(True, {"catalogo_opciones": "impuesto-predial", "catalogo_menu": "Para Predial, marque 1."}))
+    page = {"catalogo_opciones": "impuesto-predial", "catalogo_menu": "Para Predial, marque 1."}
+    call.send(LookupResult(True, page))
     call.press("9")  # back to the main menu
 
     call.send(NoInput())
