@@ -18,7 +18,7 @@ from aiohttp import web
 from channels.twilio import webhooks as twilio_webhooks
 from contact_center.core.http.keys import JOBS, SETTINGS, UOW
 from contact_center.pqrd.services.attachments import AttachmentStore
-from ivr.answers import HostAnswers
+from ivr.answers import IVR_LOOKUPS, ExtraLookup, HostAnswers
 from ivr.callback_retry import CallbackOutcomes, RetryPolicy, due_retries
 from ivr.callbacks import Dialer, dial_due_callbacks
 from ivr.calls import CallsService
@@ -87,6 +87,7 @@ def install_voice(app: web.Application, flows_dir: Path = DEFAULT_FLOWS_DIR) -> 
             secret=settings.signing_key(),
             base_url=settings.base_url,
             store=AttachmentStore(settings.data_dir / "attachments"),
+            extra=_extra_lookups(app),
         )
         policy = RetryPolicy(settings.callback_max_attempts, settings.callback_retry_delay_seconds)
         outcomes = CallbackOutcomes(policy, app.get(JOBS), queue)
@@ -115,6 +116,12 @@ def _add_voice_token_route(app: web.Application) -> None:
     voice_token.routes.add_to(app)
     if ROUTE_SPECS in app:  # the OpenAPI document lists it with the other declared routes
         app[ROUTE_SPECS].extend(voice_token.routes.specs)
+
+
+def _extra_lookups(app: web.Application) -> dict[str, ExtraLookup]:
+    """Lookups that features add to the host (the trámites catalogue's menu, for one)."""
+    found: dict[str, ExtraLookup] | None = app.get(IVR_LOOKUPS)
+    return found or {}
 
 
 def _first(factories: list[Callable[[web.Application], T | None]], app: web.Application) -> T | None:

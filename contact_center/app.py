@@ -119,9 +119,16 @@ def default_installers() -> list[Installer]:
         install_portal,
         _install_voice,
         _install_console,
+        _install_tramites,
         install_ops_metrics,
         install_retention,
     ]
+
+
+def _install_tramites(app: web.Application) -> None:
+    from contact_center.tramites.install import install_tramites  # the trámites catalogue
+
+    install_tramites(app)
 
 
 def _install_voice(app: web.Application) -> None:

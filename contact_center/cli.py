@@ -20,6 +20,7 @@ from contact_center.operations import backup_cli, retention_cli
 from contact_center.pqrd.cli import escalation as escalation_cli
 from contact_center.pqrd.cli import imports as import_cli
 from contact_center.pqrd.cli import tickets as ticket_cli
+from contact_center.tramites import cli as tramites_cli
 from routing import cli as routing_cli
 
 log = logging.getLogger("contact_center.cli")
@@ -70,6 +71,7 @@ EXTRA_COMMANDS.append(citizens_cli.register)
 EXTRA_COMMANDS.append(backup_cli.register)
 EXTRA_COMMANDS.append(retention_cli.register)
 EXTRA_COMMANDS.append(asterisk_prompts_cli.register)
+EXTRA_COMMANDS.append(tramites_cli.register)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,7 +13,8 @@ import contact_center.core.db.models
 import contact_center.core.db.routing_models
 import contact_center.outbound.models
 import contact_center.pqrd.models.imports
-import contact_center.pqrd.models.legal  # noqa: F401
+import contact_center.pqrd.models.legal
+import contact_center.tramites.models  # noqa: F401
 import ivr.models  # noqa: F401
 from contact_center.core.db.base import Base
 

@@ -111,7 +111,15 @@ async def seed_demo(uow: UnitOfWork) -> dict[str, int]:
     await _queues(uow, deps, skills)
     created = await _officials(uow, deps, skills)
     await uow.commit()
-    return {"dependencias": len(deps), "skills": len(skills), "officials_created": created}
+    from contact_center.tramites.seed import seed_tramites  # the trámites catalogue (its own package)
+
+    tramites = await seed_tramites(uow)
+    return {
+        "dependencias": len(deps),
+        "skills": len(skills),
+        "officials_created": created,
+        "tramites_created": tramites,
+    }
 
 
 async def _dependencias(uow: UnitOfWork) -> dict[str, int]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from time import monotonic
 
+from aiohttp import web
 from sqlalchemy import select
 
 from contact_center.citizens.services.identities import CitizenDetails, normalize_phone
@@ -59,6 +61,11 @@ class LineHours:
     closes: time = time(17, 0)
 
 
+# A lookup a feature adds (the trámites catalogue's menu, summary, SMS and feedback), by operation.
+ExtraLookup = Callable[[UnitOfWork, Lookup], Awaitable[LookupResult]]
+IVR_LOOKUPS = web.AppKey("ivr_lookups", dict[str, ExtraLookup])  # filled by feature installers
+
+
 @dataclass(frozen=True)
 class HostAnswers:
     """Answers `Lookup`, `CheckHours` and `FilePqrd` with the ticket and intake services."""
@@ -68,8 +75,11 @@ class HostAnswers:
     store: AttachmentStore
     hours: LineHours = field(default_factory=LineHours)
     _cache: dict[str, tuple[float, BusinessCalendar]] = field(default_factory=dict, compare=False)
+    extra: Mapping[str, ExtraLookup] = field(default_factory=dict)
 
     async def lookup(self, uow: UnitOfWork, request: Lookup) -> LookupResult:
+        if request.operation in self.extra:
+            return await self.extra[request.operation](uow, request)
         if request.operation != RADICADO_STATUS:
             log.warning("ivr_unknown_lookup", extra={"operation": request.operation})
             return LookupResult(False)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from ivr.flow import catalog_nodes
 from ivr.flow.actions import Hangup, Play, SayDigits, Transfer
+from ivr.flow.catalog_menu import CatalogMenuNode
 from ivr.flow.errors import UnexpectedEvent
 from ivr.flow.events import (
     AgentReady,
@@ -100,6 +102,8 @@ def _waiting_for(node: Node, phase: str) -> tuple[type[Event], ...]:
             return (QueueUpdate, AgentReady, Digits, NoInput, *callback)
         case RecordNode():
             return (PqrdFiled,) if phase == FILING else (RecordingDone, NoInput)
+        case CatalogMenuNode():
+            return catalog_nodes.waiting_for(phase)
     return ()
 
 
@@ -143,6 +147,8 @@ def _react(node: Node, run: CallRun, event: Event) -> Next:
             return react_keypad(node, run, event)
         case LookupNode() | BusinessHoursNode() | EnqueueNode() | RecordNode():
             return react_host_node(node, run, event)
+        case CatalogMenuNode():
+            return catalog_nodes.react(node, run, event)
     raise UnexpectedEvent(f"node '{run.node}' ({node.type}) never waits for an event")
 
 
@@ -176,5 +182,7 @@ def _enter(node: Node, run: CallRun) -> Next:
             run.say(node.prompt)
             run.emit(Hangup())
             return Stop.END
+        case CatalogMenuNode():
+            return catalog_nodes.enter(node, run)
         case _:
             assert_never(node)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ivr.flow.catalog_menu import CatalogMenuNode
 from ivr.flow.templates import VARIABLE_NAME, check_template, placeholders
 
 # PQRD type codes of the legal clock (DESIGN §4) that a caller can file by voice.
@@ -316,7 +317,8 @@ Node = Annotated[
     | EnqueueNode
     | RecordNode
     | TransferNode
-    | HangupNode,
+    | HangupNode
+    | CatalogMenuNode,
     Field(discriminator="type"),
 ]
 

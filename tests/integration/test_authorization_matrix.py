@@ -100,6 +100,7 @@ class Row:
 
 TICKET = {"radicado": "radicado"}
 CASE = {"ticket_id": "ticket_id"}
+TRAMITE = {"slug": "tramite"}
 REASON = {"reason": "Revisión de permisos"}
 TABLE: dict[str, Row] = {
     # -- officials' session
@@ -174,6 +175,19 @@ TABLE: dict[str, Row] = {
     "GET /api/v1/routing/settings": Row(SUPERVISOR_ROLE),
     "PUT /api/v1/routing/settings": Row(ADMIN_ROLE, {"unknown": 1}),
     "GET /api/v1/admin/escalation-coverage": Row(SUPERVISOR_ROLE),
+    # -- the trámites catalogue: reading is public; changes are a supervisor's (their dependencia's,
+    # checked after the body, so an empty body answers 400 to every supervisor) or an admin's
+    "GET /api/v1/tramites": Row(PUBLIC),
+    "GET /api/v1/tramites/{slug}": Row(PUBLIC, path=TRAMITE),
+    "POST /api/v1/tramites/{slug}/feedback": Row(PUBLIC, {}, path=TRAMITE),
+    "POST /api/v1/tramites": Row(SUPERVISOR_ROLE, {}),
+    "PUT /api/v1/tramites/{slug}": Row(SUPERVISOR_ROLE, {}, path=TRAMITE),
+    "POST /api/v1/tramites/{slug}/publish": Row(SUPERVISE_OFFICIAL, {}, path=TRAMITE),
+    "POST /api/v1/tramites/{slug}/archive": Row(SUPERVISOR_ROLE, {}, path=TRAMITE),
+    "GET /api/v1/tramites/{slug}/versions": Row(SUPERVISOR_ROLE, path=TRAMITE),
+    "GET /api/v1/reports/tramites": Row(SUPERVISOR_ROLE),
+    # -- the console's softphone
+    "GET /api/v1/voice/token": Row(OFFICIAL),
     "GET /api/v1/admin/escalation-policy": Row(SUPERVISOR_ROLE),
     "PUT /api/v1/admin/escalation-policy": Row(ADMIN_ROLE, {"unknown": 1}),
     "DELETE /api/v1/admin/escalation-policy": Row(ADMIN_ROLE),
@@ -399,6 +413,8 @@ async def _side(
             "day": "2026-12-24",
             "pqrd_type": "consulta",
             "queue_code": queue.code,
+            # a demo trámite of the side's dependencia (seed-demo ships them)
+            "tramite": "derecho-de-peticion" if dependencia == "atencion_ciudadano" else "sisben-encuesta",
         }
         await uow.commit()
     return out
@@ -412,11 +428,16 @@ def test_every_operation_and_client_event_has_exactly_one_row(openapi_operations
 
 
 @pytest.fixture(scope="module")
-def openapi_operations() -> set[str]:
-    from contact_center.app import API_ROUTES
+def openapi_operations(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """Every operation of the document the whole app serves (features' installers add routes too)."""
+    from contact_center.app import create_app
+    from contact_center.core.config import load_settings
+    from contact_center.core.http.api import ROUTE_SPECS
     from contact_center.core.http.openapi import build_document
 
-    document = build_document([s for t in API_ROUTES for s in t.specs], title="t", version="1")
+    data = tmp_path_factory.mktemp("matrix-openapi")
+    settings = load_settings(data_dir=str(data), secret_key="x" * 40, database_url=f"sqlite:///{data}/db")
+    document = build_document(create_app(settings)[ROUTE_SPECS], title="t", version="1")
     return {f"{m.upper()} {p}" for p, ops in document["paths"].items() for m in ops}
 
 

@@ -120,7 +120,8 @@ async def test_replayed_gather_returns_the_same_twiml_and_changes_nothing(line: 
         call = await uow.session.scalar(select(Conversation))
         assert call is not None and call.flow_state is not None
         assert call.flow_state["state"]["node"] == "menu_tramites"
-        assert call.flow_state["state"]["step"] == step_of(action) + 1
+        # Two events: the key, then the catalogue page the host answered (the generated trámites menu).
+        assert call.flow_state["state"]["step"] == step_of(action) + 2
 
 
 async def test_verbal_pqrd_is_filed_once_and_its_radicado_read_back(line: TestClient[Any, Any]) -> None:

@@ -132,8 +132,8 @@ def test_wrong_key_is_rejected_and_the_menu_repeated_then_the_right_key_works(fl
     assert call.state.retries == {"menu_principal": 1}
 
     right = call.press("1")
-    assert call.node == "menu_tramites"
-    assert "Para impuesto predial, marque 1." in texts(right)[0]
+    assert call.node == "menu_tramites"  # generated from the catalogue: the host answers a page
+    assert right == (Lookup("tramites_menu", {"pagina": "1", "por_pagina": "5"}),)
     assert call.state.retries == {}
 
 
@@ -173,6 +173,8 @@ def test_a_valid_choice_resets_the_failure_count(flow: Flow) -> None:
     call.send(NoInput())
     call.send(NoInput())
     call.press("1")
+    page = {"catalogo_opciones": "impuesto-predial", "catalogo_menu": "Para Predial, marque 1."}
+    call.send(LookupResult(True, page))
     call.press("9")  # back to the main menu
 
     call.send(NoInput())
@@ -181,18 +183,19 @@ def test_a_valid_choice_resets_the_failure_count(flow: Flow) -> None:
     assert call.node == "menu_principal"
 
 
-def test_tramites_info_plays_the_recording_with_spoken_text_and_returns(flow: Flow) -> None:
+def test_tramites_menu_reads_the_generated_page_then_the_chosen_summary(flow: Flow) -> None:
     call = in_hours(flow)
     call.press("1")
-
-    actions = call.press("2")
-
-    [play, gather] = actions
-    assert isinstance(play, Play)
-    assert play.sound == "info_transito"
-    assert play.text is not None and "comparendos" in play.text
+    page = {"catalogo_opciones": "licencia-de-conduccion sisben", "catalogo_mas": "no"}
+    page["catalogo_menu"] = "Para Licencia de conducción, marque 1. Para SISBÉN, marque 2."
+    [gather] = call.send(LookupResult(True, page))
     assert isinstance(gather, Gather)
-    assert call.node == "menu_tramites"
+    assert "Para Licencia de conducción, marque 1. Para SISBÉN, marque 2." in texts((gather,))[0]
+
+    assert call.press("2") == (Lookup("tramite_resumen", {"tramite": "sisben"}),)
+    actions = call.send(LookupResult(True, {"tramite_resumen": "SISBÉN. Por confirmar."}))
+    assert actions[0] == Say("SISBÉN. Por confirmar.")
+    assert call.node == "opciones_tramite"
 
 
 def test_radicado_found_reads_status_due_date_and_digits(flow: Flow) -> None:
