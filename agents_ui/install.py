@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agents_ui import filing, pages, router_port
+from agents_ui import app_pages, filing, pages, router_port, workspace_api
 from agents_ui.feed_signals import QUIET_EVENTS, ChangeWatch
 from agents_ui.namespace_agents import ConsoleAgentsNamespace
 from agents_ui.namespace_supervisors import DASHBOARD_EVENT, DashboardNamespace, queue_stats_of
@@ -19,12 +19,16 @@ from channels.webchat.namespace import ChatDeps, ChatNamespace
 from contact_center.domain.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM
 from contact_center.services.intake import Intake
 from contact_center.services.supervision import SupervisorFeed
-from contact_center.web.keys import NOTIFIER, SETTINGS, SIO, UOW
+from contact_center.web.keys import NOTIFIER, ROUTE_SPECS, SETTINGS, SIO, UOW
 from contact_center.web.realtime import BatchingRedisManager
 
 
 def install_console(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
+    app.router.add_routes(app_pages.routes)
+    workspace_api.routes.add_to(app)
+    app[ROUTE_SPECS].extend(workspace_api.routes.specs)  # in the OpenAPI document
+    app.middlewares.insert(0, app_pages.html_errors)  # outermost: sees the JSON error it turns to HTML
     # Wrapped before the database starts, so every unit of work publishes through the watch.
     watch = ChangeWatch(app[NOTIFIER])
     app[NOTIFIER] = watch

@@ -1,6 +1,7 @@
 """The pages of the console, the dashboard and the citizen chat, and the files they load.
 
-Plain HTML from Jinja2 templates (autoescape on) and plain ES modules; socket.io-client and uPlot are
+The citizen chat: plain HTML from Jinja2 templates (autoescape on) and plain ES modules (the console
+and the wallboard are the Vue application of `agents_ui.app_pages`); socket.io-client and uPlot are
 served from the project's `node_modules` (installed from the npm lockfile), never from a CDN.
 """
 
@@ -64,16 +65,6 @@ async def chat_page(request: web.Request) -> web.Response:
 @routes.get("/portal/chat/widget.js")
 async def widget(request: web.Request) -> web.FileResponse:
     return _file(STATIC / "widget.js")
-
-
-@routes.get("/agents")
-async def agents_page(request: web.Request) -> web.Response:
-    return render("agents.html")
-
-
-@routes.get("/supervisor")
-async def supervisor_page(request: web.Request) -> web.Response:
-    return render("supervisor.html")
 
 
 @routes.get("/static/ui/{name}")
