@@ -35,7 +35,11 @@ def _built(name: str) -> web.Response:
     return web.Response(
         text=path.read_text(encoding="utf-8"),
         content_type="text/html",
-        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+        headers={
+            "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-cache",
+        },
     )
 
 
@@ -55,7 +59,8 @@ async def asset(request: web.Request) -> web.FileResponse:
     if path.parent != ASSETS or not path.is_file():
         raise web.HTTPNotFound()
     response = web.FileResponse(
-        path, headers={"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
+        path,
+        headers={"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"},
     )
     if path.suffix == ".js":
         response.content_type = "text/javascript"

@@ -37,7 +37,9 @@ def browser() -> Iterator[Browser]:
 
 
 def page_for(browser: Browser, width: int = 1366, height: int = 768) -> Page:
-    context = browser.new_context(bypass_csp=True, locale="es-CO", viewport={"width": width, "height": height})
+    context = browser.new_context(
+        bypass_csp=True, locale="es-CO", viewport={"width": width, "height": height}
+    )
     return context.new_page()
 
 
@@ -86,7 +88,9 @@ def file_pqrd(url: str, subject: str, document: str) -> str:
         "data_consent": True,
         "notify_by_email": False,
     }
-    request = Request(f"{url}/api/v1/pqrd", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    request = Request(
+        f"{url}/api/v1/pqrd", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
     with urlopen(request, timeout=10) as resp:
         out: dict[str, Any] = json.loads(resp.read())
     return str(out.get("radicado") or out["ticket"]["radicado"])
@@ -97,6 +101,7 @@ def shoot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     for label, (w, h) in SIZES.items():
         page.set_viewport_size({"width": w, "height": h})
+        page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(300)
         page.screenshot(path=str(ARTIFACTS / f"workspace-{name}-{label}.png"))
 
@@ -177,13 +182,17 @@ def test_reload_restores_the_chat_enter_sends_typing_clears_and_transfer_detache
     expect(option).to_contain_text("cupos libres")
     picker.select_option(label=option.inner_text().strip())
     chat.get_by_role("button", name="Transferir", exact=True).click()
-    expect(agent1.get_by_role("status").filter(has_text=f"transferida a {AGENT2_NAME}")).to_be_visible(timeout=WAIT)
+    expect(agent1.get_by_role("status").filter(has_text=f"transferida a {AGENT2_NAME}")).to_be_visible(
+        timeout=WAIT
+    )
     expect(agent1.locator("article.conversacion")).to_have_count(0)
     expect(citizen.locator("#mensajes")).to_contain_text(f"transferida a {AGENT2_NAME}", timeout=WAIT)
 
     accept_offer(agent2)
     chat2 = agent2.locator("article.conversacion")
-    expect(chat2.locator("li.msg-citizen")).to_contain_text("paz y salvo", timeout=WAIT)  # the transcript moved
+    expect(chat2.locator("li.msg-citizen")).to_contain_text(
+        "paz y salvo", timeout=WAIT
+    )  # the transcript moved
     expect(citizen.locator("#estado")).to_contain_text(f"Le atiende {AGENT2_NAME}", timeout=WAIT)
     citizen.get_by_label("Su mensaje").fill("Mi cédula es 1085000111")
     citizen.get_by_role("button", name="Enviar").click()
@@ -207,7 +216,8 @@ def test_logout_ends_the_session_on_the_server(server: str, browser: Browser) ->
     expect(agent.get_by_role("button", name="Ingresar")).to_be_visible(timeout=WAIT)
     expect(agent.get_by_role("status").filter(has_text="Sesión cerrada")).to_be_visible()
     status = agent.evaluate(
-        "async (t) => (await fetch('/api/v1/auth/me', {headers: {Authorization: 'Bearer ' + t}})).status", token
+        "async (t) => (await fetch('/api/v1/auth/me', {headers: {Authorization: 'Bearer ' + t}})).status",
+        token,
     )
     assert status == 401  # the token is revoked, not only forgotten by the page
     agent.reload()
@@ -241,7 +251,9 @@ def test_inbox_search_detail_and_actions_by_keyboard_with_screenshots(server: st
     expect(detail).to_contain_text("Solicito la reparación del alumbrado", timeout=WAIT)
     expect(agent.locator("#titulo-detalle")).to_be_focused()
     expect(detail.get_by_role("complementary", name="Ficha del ciudadano")).to_contain_text("Rosa Delgado")
-    expect(detail.get_by_role("list", name="Línea de tiempo del término legal")).to_contain_text("Recibida (día 0)")
+    expect(detail.get_by_role("list", name="Línea de tiempo del término legal")).to_contain_text(
+        "Recibida (día 0)"
+    )
     expect(detail).to_contain_text("Acuse de recibo enviado al ciudadano")
     assert "acknowledged" not in detail.inner_text()
     check_accessibility(agent, "workspace-detail")
@@ -284,10 +296,14 @@ def test_wallboard_cards_force_presence_and_reassign_by_name(server: str, browse
     expect(row).to_contain_text("Ausente (Reunión de área)", timeout=WAIT)
     form = supervisor.get_by_role("region", name="Reasignar una PQRD")
     form.get_by_label("Radicado").fill(radicado)
-    form.get_by_label("Funcionario").select_option(label=form.get_by_label("Funcionario").locator("option", has_text=AGENT1_NAME).inner_text().strip())
+    form.get_by_label("Funcionario").select_option(
+        label=form.get_by_label("Funcionario").locator("option", has_text=AGENT1_NAME).inner_text().strip()
+    )
     form.get_by_label("Motivo").fill("Carga equilibrada")
     form.get_by_role("button", name="Reasignar").click()
-    expect(supervisor.get_by_role("status").filter(has_text=f"reasignada a {AGENT1_NAME}")).to_be_visible(timeout=WAIT)
+    expect(supervisor.get_by_role("status").filter(has_text=f"reasignada a {AGENT1_NAME}")).to_be_visible(
+        timeout=WAIT
+    )
     assert "Time" not in supervisor.inner_text("main")
     check_accessibility(supervisor, "workspace-wallboard")
     shoot(supervisor, "wallboard")
@@ -301,5 +317,7 @@ def test_browsers_get_a_spanish_error_page_and_the_api_keeps_json(server: str, b
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Página no encontrada")
     check_accessibility(page, "workspace-404")
-    api = page.evaluate("async () => { const r = await fetch('/api/v1/no-existe'); return [r.status, await r.json()]; }")
+    api = page.evaluate(
+        "async () => { const r = await fetch('/api/v1/no-existe'); return [r.status, await r.json()]; }"
+    )
     assert api[0] == 404 and api[1]["error"]["code"]
