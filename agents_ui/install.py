@@ -15,8 +15,9 @@ from agents_ui import app_pages, filing, pages, router_port, workspace_api
 from agents_ui.feed_signals import QUIET_EVENTS, ChangeWatch
 from agents_ui.namespace_agents import ConsoleAgentsNamespace
 from agents_ui.namespace_supervisors import DASHBOARD_EVENT, DashboardNamespace, queue_stats_of
+from channels.webchat.abandon import AbandonWatch
 from channels.webchat.namespace import ChatDeps, ChatNamespace
-from contact_center.domain.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM
+from contact_center.domain.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM, conversation_room
 from contact_center.services.intake import Intake
 from contact_center.services.supervision import SupervisorFeed
 from contact_center.web.keys import NOTIFIER, ROUTE_SPECS, SETTINGS, SIO, UOW
@@ -64,14 +65,28 @@ async def _namespaces(app: web.Application, watch: ChangeWatch) -> AsyncIterator
         return sum(1 for _ in sio.manager.get_participants(SUPERVISORS, SUPERVISORS_ROOM))
 
     feed = SupervisorFeed(uow, push, listeners, lambda: queue_stats_of(app))
-    sio.register_namespace(ChatNamespace(CHAT, deps))
+    chat_namespace = ChatNamespace(CHAT, deps)
+    chat_namespace.abandon = AbandonWatch(
+        uow,
+        lambda: router_port.dispatcher_for(app),
+        lambda conversation_id: _connected(sio, conversation_id),
+        app[SETTINGS].chat_abandon_grace_seconds,
+    )
+    sio.register_namespace(chat_namespace)
     sio.register_namespace(ConsoleAgentsNamespace(AGENTS, app))
     sio.register_namespace(DashboardNamespace(SUPERVISORS, app, feed))
     watch.on_change = feed.changed
     _hear_redis(sio, feed.changed)
     feed.start()
     yield
+    await chat_namespace.abandon.stop()
     await feed.stop()
+
+
+def _connected(sio: Any, conversation_id: int) -> bool:
+    """Whether any citizen page of the conversation is connected to this process."""
+    room = conversation_room(conversation_id)
+    return any(True for _ in sio.manager.get_participants(CHAT, room))
 
 
 def _hear_redis(sio: Any, changed: Callable[[], None]) -> None:

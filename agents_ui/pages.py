@@ -59,6 +59,7 @@ async def chat_page(request: web.Request) -> web.Response:
         topics=TOPICS,
         notice=PRIVACY_NOTICE,
         notice_version=PRIVACY_NOTICE_VERSION,
+        offer_pqrd_after=request.app[SETTINGS].chat_offer_pqrd_after_seconds,
     )
 
 

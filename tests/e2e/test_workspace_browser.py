@@ -203,6 +203,9 @@ def test_reload_restores_the_chat_enter_sends_typing_clears_and_transfer_detache
 
     chat2.get_by_role("button", name="Finalizar").click()
     expect(agent2.locator("article.conversacion")).to_have_count(0, timeout=WAIT)
+    expect(citizen.locator("#fin")).to_contain_text("El funcionario finalizó la conversación", timeout=WAIT)
+    expect(citizen.get_by_label("Su mensaje")).to_be_disabled()  # the box is no longer usable
+    check_accessibility(citizen, "workspace-citizen-ended")
     go_offline(agent1)
     go_offline(agent2)
 

@@ -3,3 +3,4 @@ declare module "*.vue" {
   const component: DefineComponent<object, object, unknown>;
   export default component;
 }
+declare module "*.css";
