@@ -12,7 +12,13 @@ const LIVE = ["open", "queued", "offered", "active"];
 // A due date (a Bogotá calendar date, YYYY-MM-DD) in words: "30 de diciembre de 2026".
 const fecha = (day) => new Date(`${day}T12:00:00Z`).toLocaleDateString("es-CO", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
 
-function say(text) { $("avisos").textContent = text; }
+// Errors and notices are shown on screen (next to where the citizen is) and announced.
+function say(text) {
+  $("avisos").textContent = text;
+  const box = $("chat-sala").hidden ? $("aviso-inicio") : $("aviso-chat");
+  box.textContent = text;
+  box.hidden = !text;
+}
 
 function status(text) { $("estado").textContent = text; }
 

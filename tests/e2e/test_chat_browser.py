@@ -82,9 +82,9 @@ def test_chat_from_citizen_to_official_to_pqrd_with_the_supervisor_watching(
     )
     assert conversation.locator("li.msg-citizen b").count() == 0  # shown as text, never as HTML
 
-    conversation.get_by_label("Respuesta").fill("/predial")
+    conversation.get_by_label("Respuesta", exact=True).fill("/predial")
     conversation.get_by_role("button", name=re.compile("Impuesto predial")).click()
-    conversation.get_by_label("Respuesta").press("Enter")  # Enter sends
+    conversation.get_by_label("Respuesta", exact=True).press("Enter")  # Enter sends
     expect(citizen.locator("li.msg-official")).to_contain_text("impuesto predial", timeout=WAIT)
 
     conversation.get_by_text("Convertir en PQRD").click()

@@ -70,6 +70,11 @@ def test_nobody_available_offers_a_pqrd_that_ends_the_wait_and_a_new_chat_starts
 
     citizen.get_by_label("Asunto").fill("Certificado de residencia")
     citizen.get_by_label("Descripción").fill("Necesito un certificado de residencia para un trámite.")
+    citizen.get_by_label("Quiero recibir el acuse de recibo y las notificaciones en este correo").check()
+    citizen.get_by_role("button", name="Radicar solicitud").click()  # "notificar" without an e-mail
+    expect(citizen.locator("#aviso-chat")).to_be_visible(timeout=WAIT)
+    expect(citizen.locator("#aviso-chat")).to_contain_text("correo")
+    citizen.get_by_label("Quiero recibir el acuse de recibo y las notificaciones en este correo").uncheck()
     citizen.get_by_role("button", name="Radicar solicitud").click()
     expect(citizen.locator("#radicado")).to_contain_text("quedó radicada con el número", timeout=WAIT)
     expect(citizen.locator("#radicado")).to_contain_text(" de 20")  # the due date in words, not ISO

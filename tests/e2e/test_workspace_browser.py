@@ -99,8 +99,8 @@ def file_pqrd(url: str, subject: str, document: str) -> str:
 def shoot(page: Page, name: str) -> None:
     """The same screen at both sizes (the inbox, the detail and the wallboard of the README)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    for close in page.get_by_role("button", name=re.compile("^Cerrar aviso")).all():
-        close.click()  # the notices were checked already; the picture is of the screen behind them
+    # The notices were checked already; the picture is of the screen behind them.
+    page.evaluate("document.querySelectorAll('.aviso .cerrar').forEach((b) => b.click())")
     for label, (w, h) in SIZES.items():
         page.set_viewport_size({"width": w, "height": h})
         page.evaluate("window.scrollTo(0, 0)")
@@ -155,7 +155,15 @@ def test_reload_restores_the_chat_enter_sends_typing_clears_and_transfer_detache
     expect(chat.locator("li.msg-citizen")).to_contain_text("paz y salvo", timeout=WAIT)
     expect(chat.locator(".escribiendo")).to_have_text("", timeout=WAIT)  # the indicator clears
 
-    box = chat.get_by_label("Respuesta")
+    box = chat.get_by_label("Respuesta", exact=True)
+    box.press_sequentially("/predial")  # canned answers by shortcut, keyboard only
+    canned = chat.get_by_role("list", name="Respuestas predefinidas").get_by_role("button").first
+    expect(canned).to_contain_text("Impuesto predial", timeout=WAIT)
+    box.press("ArrowDown")
+    expect(canned).to_be_focused()
+    agent1.keyboard.press("Enter")
+    expect(box).to_have_value(re.compile("predial"))
+    expect(box).to_be_focused()
     box.fill("Con gusto le ayudo.")
     box.press("Shift+Enter")
     box.press_sequentially("¿Cuál es su número de documento?")
