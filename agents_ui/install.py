@@ -11,13 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
-from agents_ui import filing, pages, router_port
+from agents_ui import app_pages, filing, pages, router_port, workspace_api
 from agents_ui.feed_signals import QUIET_EVENTS, ChangeWatch
 from agents_ui.namespace_agents import ConsoleAgentsNamespace
 from agents_ui.namespace_supervisors import DASHBOARD_EVENT, DashboardNamespace, queue_stats_of
 from agents_ui.supervision import SupervisorFeed
+from channels.webchat.abandon import AbandonWatch
 from channels.webchat.namespace import ChatDeps, ChatNamespace
-from contact_center.core.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM
+from contact_center.core.events import AGENTS, CHAT, SUPERVISORS, SUPERVISORS_ROOM, conversation_room
+from contact_center.core.http.api import ROUTE_SPECS
 from contact_center.core.http.keys import NOTIFIER, SETTINGS, SIO, UOW
 from contact_center.core.http.realtime import BatchingRedisManager
 from contact_center.pqrd.services.intake import Intake
@@ -25,6 +27,10 @@ from contact_center.pqrd.services.intake import Intake
 
 def install_console(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
+    app.router.add_routes(app_pages.routes)
+    workspace_api.routes.add_to(app)
+    app[ROUTE_SPECS].extend(workspace_api.routes.specs)  # in the OpenAPI document
+    app.middlewares.insert(0, app_pages.html_errors)  # outermost: sees the JSON error it turns to HTML
     # Wrapped before the database starts, so every unit of work publishes through the watch.
     watch = ChangeWatch(app[NOTIFIER])
     app[NOTIFIER] = watch
@@ -60,14 +66,28 @@ async def _namespaces(app: web.Application, watch: ChangeWatch) -> AsyncIterator
         return sum(1 for _ in sio.manager.get_participants(SUPERVISORS, SUPERVISORS_ROOM))
 
     feed = SupervisorFeed(uow, push, listeners, lambda: queue_stats_of(app))
-    sio.register_namespace(ChatNamespace(CHAT, deps))
+    chat_namespace = ChatNamespace(CHAT, deps)
+    chat_namespace.abandon = AbandonWatch(
+        uow,
+        lambda: router_port.dispatcher_for(app),
+        lambda conversation_id: _connected(sio, conversation_id),
+        app[SETTINGS].chat_abandon_grace_seconds,
+    )
+    sio.register_namespace(chat_namespace)
     sio.register_namespace(ConsoleAgentsNamespace(AGENTS, app))
     sio.register_namespace(DashboardNamespace(SUPERVISORS, app, feed))
     watch.on_change = feed.changed
     _hear_redis(sio, feed.changed)
     feed.start()
     yield
+    await chat_namespace.abandon.stop()
     await feed.stop()
+
+
+def _connected(sio: Any, conversation_id: int) -> bool:
+    """Whether any citizen page of the conversation is connected to this process."""
+    room = conversation_room(conversation_id)
+    return any(True for _ in sio.manager.get_participants(CHAT, room))
 
 
 def _hear_redis(sio: Any, changed: Callable[[], None]) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field
 
-from agents_ui import canned, filing, router_port
+from agents_ui import canned, filing, router_port, workspace
 from channels.webchat.namespace import ClientId
 from contact_center.chat.services import console
 from contact_center.chat.services import conversations as chat
@@ -227,6 +227,9 @@ class ConsoleAgentsNamespace(ValidatingNamespace, AgentsNamespace):
             await router.transfer(
                 uow, body.work_item_id, to_official_id=body.to_official_id, to_queue_code=body.to_queue_code
             )
+            if body.conversation_id is not None:  # the first official lets go; the citizen is told
+                target = await workspace.target_label(uow, body.to_official_id, body.to_queue_code)
+                await workspace.detach_transferred(uow, body.conversation_id, target)
             await uow.commit()
         return {"work_item_id": body.work_item_id}
 

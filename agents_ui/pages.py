@@ -1,8 +1,9 @@
 """The pages of the console, the dashboard and the citizen chat, and the files they load.
 
-Plain HTML from Jinja2 templates (autoescape on) and plain ES modules; socket.io-client, uPlot
-and the Twilio Voice SDK are served from the project's `node_modules` (installed from the npm lockfile
-by scripts/setup), never from a CDN.
+The citizen chat: plain HTML from Jinja2 templates (autoescape on) and plain ES modules (the console
+and the wallboard are the Vue application of `agents_ui.app_pages`); socket.io-client, uPlot and the
+Twilio Voice SDK are served from the project's `node_modules` (installed from the npm lockfile), never
+from a CDN.
 """
 
 from __future__ import annotations
@@ -61,22 +62,13 @@ async def chat_page(request: web.Request) -> web.Response:
         topics=TOPICS,
         notice=PRIVACY_NOTICE,
         notice_version=PRIVACY_NOTICE_VERSION,
+        offer_pqrd_after=request.app[SETTINGS].chat_offer_pqrd_after_seconds,
     )
 
 
 @routes.get("/portal/chat/widget.js")
 async def widget(request: web.Request) -> web.FileResponse:
     return _file(STATIC / "widget.js")
-
-
-@routes.get("/agents")
-async def agents_page(request: web.Request) -> web.Response:
-    return render("agents.html")
-
-
-@routes.get("/supervisor")
-async def supervisor_page(request: web.Request) -> web.Response:
-    return render("supervisor.html")
 
 
 @routes.get("/static/ui/{name}")

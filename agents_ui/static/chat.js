@@ -5,8 +5,20 @@ const socket = io("/chat", { transports: ["websocket"] });
 const shown = new Set();      // message ids already on screen
 const pending = new Map();    // client_id -> {body, li}: sent, not yet acknowledged as stored
 let conversationId = null;
+let attended = false;     // an official joined (a PQRD left then does not end the chat)
+let waitTimer = null;     // offers the PQRD after CHAT_OFFER_PQRD_AFTER_SECONDS of waiting
+const LIVE = ["open", "queued", "offered", "active"];
 
-function say(text) { $("avisos").textContent = text; }
+// A due date (a Bogotá calendar date, YYYY-MM-DD) in words: "30 de diciembre de 2026".
+const fecha = (day) => new Date(`${day}T12:00:00Z`).toLocaleDateString("es-CO", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
+
+// Errors and notices are shown on screen (next to where the citizen is) and announced.
+function say(text) {
+  $("avisos").textContent = text;
+  const box = $("chat-sala").hidden ? $("aviso-inicio") : $("aviso-chat");
+  box.textContent = text;
+  box.hidden = !text;
+}
 
 function status(text) { $("estado").textContent = text; }
 
@@ -35,6 +47,7 @@ function addMessage(m) {
     }
   }
   if (m.client_id) pending.delete(m.client_id);
+  if (m.sender === "official") $("escribiendo").textContent = "";
   li.scrollIntoView({ block: "nearest" });
 }
 
@@ -47,18 +60,47 @@ function showPosition(p) {
 function enterRoom(state) {
   $("chat-inicio").hidden = true;
   $("chat-sala").hidden = false;
-  if (state === "queued" || state === "offered") status("Esperando a un funcionario…");
-  else if (state === "active") status("Conversación en curso.");
+  if (state === "queued" || state === "offered") { status("Esperando a un funcionario…"); startWaiting(); }
+  else if (state === "active") { attended = true; status("Conversación en curso."); }
   else if (state === "out_of_hours") { status("Fuera del horario de atención."); $("dejar-pqrd").open = true; }
-  else status("La conversación terminó.");
+  else ended("La conversación terminó. Gracias por comunicarse.");
+}
+
+// Nobody answered for a while: say so on screen and open the PQRD form (the citizen may still wait).
+function startWaiting() {
+  clearTimeout(waitTimer);
+  const after = Number($("chat-sala").dataset.offerPqrdAfter || 90);
+  waitTimer = setTimeout(() => { $("sin-respuesta").hidden = false; $("dejar-pqrd").open = true; }, after * 1000);
+}
+
+function stopWaiting() { clearTimeout(waitTimer); $("sin-respuesta").hidden = true; }
+
+// The chat is over: visibly, the box cannot be used any more, and a new chat can be started.
+function ended(text) {
+  stopWaiting();
+  $("fin-texto").textContent = text;
+  $("fin").hidden = false;
+  $("escribiendo").textContent = "";
+  status(text);
+  for (const id of ["texto", "terminar"]) $(id).disabled = true;
+  $("form-mensaje").querySelector("button[type=submit]").disabled = true;
+  $("dejar-pqrd").hidden = $("radicado").textContent === "";
+  for (const [clientId, p] of pending) { markUnsent(p.li, p.body, "la conversación terminó"); pending.delete(clientId); }
+}
+
+function markUnsent(li, body, why) {
+  li.className = "msg msg-citizen no-enviado";
+  li.textContent = `Usted: ${body} (no enviado: ${why})`;
 }
 
 async function resume(token) {
   const ack = await socket.timeout(10000).emitWithAck("resume", { token }).catch(() => null);
   if (!ack || !ack.ok) { if (ack) localStorage.removeItem(TOKEN_KEY); return; }
   conversationId = ack.conversation_id;
-  enterRoom(ack.state);
   ack.messages.forEach(addMessage);
+  if (ack.radicado) $("radicado").textContent = `Radicado: ${ack.radicado}`;
+  enterRoom(ack.state);
+  if (!LIVE.includes(ack.state)) return;
   if (ack.official_name && ack.state === "active") status(`Le atiende ${ack.official_name}.`);
   showPosition(ack.position);
   if (ack.radicado) $("radicado").textContent = `Radicado: ${ack.radicado}`;
@@ -70,6 +112,8 @@ async function send(clientId, body) {
     try {
       const ack = await socket.timeout(5000).emitWithAck("send", { client_id: clientId, body });
       if (ack.ok) { addMessage(ack.message); return; }
+      const p = pending.get(clientId);
+      if (p) { markUnsent(p.li, p.body, ack.error.message); pending.delete(clientId); }
       say(ack.error.message);
       return;
     } catch { await new Promise((r) => setTimeout(r, 1000)); }  // no ack: retry, the id makes it safe
@@ -84,10 +128,11 @@ socket.on("connect", () => {
 socket.on("disconnect", () => status("Conexión perdida; reconectando…"));
 socket.on("message", addMessage);
 socket.on("queue.position", showPosition);
-socket.on("chat.joined", (e) => { status(`Le atiende ${e.official_name}.`); say(`${e.official_name} se unió a la conversación.`); });
-socket.on("chat.ended", () => status("La conversación terminó. Gracias por comunicarse."));
+socket.on("chat.joined", (e) => { attended = true; stopWaiting(); status(`Le atiende ${e.official_name}.`); say(`${e.official_name} se unió a la conversación.`); });
+socket.on("chat.transferred", (e) => { attended = false; status(`Le estamos transfiriendo a ${e.to}. Un momento, por favor.`); startWaiting(); });
+socket.on("chat.ended", (e) => ended(e.by === "official" ? "El funcionario finalizó la conversación. Gracias por comunicarse." : "La conversación terminó. Gracias por comunicarse."));
 socket.on("chat.pqrd", (e) => {
-  $("radicado").textContent = `Su solicitud quedó radicada con el número ${e.radicado}. Código de acceso: ${e.access_code}. Respuesta a más tardar: ${e.due_date}.`;
+  $("radicado").textContent = `Su solicitud quedó radicada con el número ${e.radicado}. Código de acceso: ${e.access_code}. Respuesta a más tardar el ${fecha(e.due_date)}.`;
 });
 let typingTimer = null;
 socket.on("typing", (e) => {
@@ -140,9 +185,11 @@ $("form-mensaje").addEventListener("submit", (ev) => {
 
 $("terminar").addEventListener("click", async () => {
   await socket.timeout(5000).emitWithAck("end", {}).catch(() => null);
-  localStorage.removeItem(TOKEN_KEY);
-  status("La conversación terminó. Gracias por comunicarse.");
+  ended("Usted terminó la conversación. Gracias por comunicarse.");
 });
+
+// A new chat starts from a fresh page: the old conversation's token is forgotten.
+$("nuevo-chat").addEventListener("click", () => { localStorage.removeItem(TOKEN_KEY); location.reload(); });
 
 $("form-pqrd").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -151,5 +198,6 @@ $("form-pqrd").addEventListener("submit", async (ev) => {
   const ack = await socket.timeout(15000).emitWithAck("leave_pqrd", data).catch(() => null);
   if (!ack) { say("No hay conexión; intente de nuevo."); return; }
   if (!ack.ok) { say(ack.error.message); return; }
-  $("radicado").textContent = `Su solicitud quedó radicada con el número ${ack.radicado}. Código de acceso: ${ack.access_code}. Respuesta a más tardar: ${ack.due_date}.`;
+  $("radicado").textContent = `Su solicitud quedó radicada con el número ${ack.radicado}. Código de acceso: ${ack.access_code}. Respuesta a más tardar el ${fecha(ack.due_date)}.`;
+  if (!attended) ended("Su solicitud quedó radicada y ya no está en la fila de espera. Gracias por comunicarse.");
 });

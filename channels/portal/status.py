@@ -41,6 +41,7 @@ class CaseStatus:
 
 _EVENT_LABELS = {
     "filed": "Radicado",
+    "acknowledged": "Acuse de recibo enviado",
     "attachments_added": "El ciudadano agregó archivos",
     "completion_period_extended": "Se amplió el plazo para completar la solicitud",
 }

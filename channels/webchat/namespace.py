@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
+from channels.webchat.abandon import AbandonWatch
 from contact_center.chat.services import conversations as chat
 from contact_center.chat.services.batch import MessageBatcher
 from contact_center.citizens.domain import PRIVACY_NOTICE_VERSION
@@ -76,9 +77,16 @@ class ChatNamespace(ValidatingNamespace):
         super().__init__(namespace)
         self.deps = deps
         self.messages = MessageBatcher(deps.uow)  # group commit: see chat_batch
+        self.abandon: AbandonWatch | None = None  # set by install_console
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         await self.save_session(sid, {})
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """The page is gone (closed tab, lost network): a waiting chat may be abandoned (`abandon`)."""
+        conversation_id = (await self.get_session(sid)).get("conversation_id")
+        if isinstance(conversation_id, int) and self.abandon is not None:
+            self.abandon.left(conversation_id)
 
     async def _conversation_id(self, sid: str) -> int:
         conversation_id = (await self.get_session(sid)).get("conversation_id")

@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     # this long after its first failure (contact_center.outbound.domain).
     outbound_retry_base_seconds: float = Field(default=60.0, gt=0)
     outbound_retry_max_hours: float = Field(default=48.0, gt=0)
+    # Web chat end-states: a waiting chat whose page is gone (no socket.io connection, whose pings are
+    # the heartbeat) for this long is abandoned; a citizen waiting this long is offered a PQRD.
+    chat_abandon_grace_seconds: float = Field(default=30.0, ge=0)
+    chat_offer_pqrd_after_seconds: int = Field(default=90, ge=0)
     allowed_origins: str = ""
     trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed
     max_request_bytes: int = Field(default=60 * 1024 * 1024, ge=1024)

@@ -46,12 +46,12 @@ def test_chat_from_citizen_to_official_to_pqrd_with_the_supervisor_watching(
 ) -> None:
     supervisor = new_page(browser)
     log_in(supervisor, f"{server}/supervisor", "supervisor@demo.pasto.gov.co")
-    waiting = supervisor.locator('tr[data-queue="atencion_general"] td.espera')
+    waiting = supervisor.locator('[data-queue="atencion_general"] .espera')
     expect(waiting).to_have_text("0", timeout=WAIT)
 
     agent = new_page(browser)
     log_in(agent, f"{server}/agents", "agente1@demo.pasto.gov.co")
-    expect(agent.locator("#estado-actual")).to_contain_text("Estado actual", timeout=WAIT)
+    expect(agent.locator("#estado-actual")).to_be_visible(timeout=WAIT)
 
     citizen = new_page(browser)
     citizen.goto(f"{server}/portal/chat")
@@ -63,7 +63,7 @@ def test_chat_from_citizen_to_official_to_pqrd_with_the_supervisor_watching(
     expect(citizen.locator("#estado")).to_contain_text("posición 1", timeout=WAIT)
     expect(waiting).to_have_text("1", timeout=WAIT)  # the supervisor sees the citizen waiting
 
-    agent.get_by_label("Estado", exact=True).select_option("available")
+    agent.get_by_label("Cambiar a").select_option("available")
     agent.get_by_role("button", name="Aplicar").click()
     offer = agent.locator("li.oferta")
     expect(offer).to_contain_text("Chat", timeout=WAIT)
@@ -82,11 +82,12 @@ def test_chat_from_citizen_to_official_to_pqrd_with_the_supervisor_watching(
     )
     assert conversation.locator("li.msg-citizen b").count() == 0  # shown as text, never as HTML
 
-    conversation.get_by_label("Respuestas predefinidas").fill("predial")
-    conversation.get_by_role("button", name="Impuesto predial").click()
-    conversation.get_by_role("button", name="Enviar").click()
+    conversation.get_by_label("Respuesta", exact=True).fill("/predial")
+    conversation.get_by_role("button", name=re.compile("Impuesto predial")).click()
+    conversation.get_by_label("Respuesta", exact=True).press("Enter")  # Enter sends
     expect(citizen.locator("li.msg-official")).to_contain_text("impuesto predial", timeout=WAIT)
 
+    conversation.get_by_text("Convertir en PQRD").click()
     conversation.get_by_label("Asunto").fill("Acuerdo de pago del predial")
     conversation.get_by_label("Descripción").fill("La ciudadana pide un acuerdo de pago.")
     conversation.get_by_role("button", name="Radicar").click()

@@ -192,7 +192,7 @@ def test_a_twilio_call_rings_and_is_answered_in_the_console_softphone(server: st
     root = webhook(server, "voice")
     root = webhook(server, root.find("Gather").get("action", ""), Digits="0")  # type: ignore[union-attr]
     assert root.find("Enqueue") is not None
-    agent.get_by_label("Estado", exact=True).select_option("available")
+    agent.get_by_label("Cambiar a").select_option("available")
     agent.get_by_role("button", name="Aplicar").click()
     offer = agent.locator("li.oferta")
     expect(offer).to_contain_text("Llamada entrante", timeout=WAIT)

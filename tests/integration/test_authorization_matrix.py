@@ -186,8 +186,12 @@ TABLE: dict[str, Row] = {
     "POST /api/v1/tramites/{slug}/archive": Row(SUPERVISOR_ROLE, {}, path=TRAMITE),
     "GET /api/v1/tramites/{slug}/versions": Row(SUPERVISOR_ROLE, path=TRAMITE),
     "GET /api/v1/reports/tramites": Row(SUPERVISOR_ROLE),
-    # -- the console's softphone
+    # -- the console's softphone and workspace (lists are scoped like GET /api/v1/tickets)
     "GET /api/v1/voice/token": Row(OFFICIAL),
+    "GET /api/v1/console/work": Row(OFFICIAL),
+    "GET /api/v1/console/directory": Row(OFFICIAL),
+    "GET /api/v1/console/inbox": Row(OFFICIAL),
+    "GET /api/v1/console/tickets/{radicado}/citizen": Row(DEPENDENCIA_SCOPE, path=TICKET),
     "GET /api/v1/admin/escalation-policy": Row(SUPERVISOR_ROLE),
     "PUT /api/v1/admin/escalation-policy": Row(ADMIN_ROLE, {"unknown": 1}),
     "DELETE /api/v1/admin/escalation-policy": Row(ADMIN_ROLE),

@@ -155,6 +155,7 @@ async def test_html_typed_by_the_citizen_is_escaped_on_the_receipt_and_the_statu
     assert lookup.status == 200
     assert SCRIPT not in page and "&lt;script&gt;" in page
     assert 'id="estado">Radicado<' in page and "Historial" in page
+    assert "acknowledged" not in page and "Acuse de recibo enviado" in page  # Spanish words only
 
 
 async def test_the_status_page_answers_the_same_for_a_wrong_code_and_an_unknown_radicado(

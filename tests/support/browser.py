@@ -21,9 +21,11 @@ _AXE_RUN = """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa
 
 
 @contextmanager
-def seeded_server(data: Path) -> Iterator[str]:
-    """A served app on the embedded default (SQLite in `data`), with the demo city seeded."""
+def seeded_server(data: Path, **settings: str) -> Iterator[str]:
+    """A served app on the embedded default (SQLite in `data`), with the demo city seeded; `settings`
+    are more environment variables (e.g. CHAT_ABANDON_GRACE_SECONDS="1")."""
     env = {
+        **settings,
         "DATABASE_URL": "",
         "REDIS_URL": "",
         "DATA_DIR": str(data),
