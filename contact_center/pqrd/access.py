@@ -3,7 +3,7 @@ attachment, citizen and official a caller may reach.
 
 Every HTTP route and socket.io event that names one of these objects resolves it here, for the
 caller, and gets either the object or a 404 `not_found` — the same answer as for an object that does
-not exist, so ids cannot be probed. The rules (README, "Authorization"):
+not exist, so ids cannot be probed. The rules (docs/authorization.md):
 
 - tickets: an administrator sees all; agents and supervisors those of their dependencia and those
   assigned to them; an app citizen their own (and those of records merged into theirs); an anonymous
