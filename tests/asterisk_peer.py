@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,12 +20,8 @@ from pathlib import Path
 
 EOL = "\r\n"
 EOM = b"\r\n\r\n"
-FIXTURES = Path(
-    os.environ.get(
-        "PASTO195_ASTERISK_FIXTURES",
-        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "asterisk",
-    )
-)
+# Captured from a real Asterisk 22.10.1 (tests/fixtures/asterisk/README.md says how).
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "asterisk"
 AMI_CAPTURE = FIXTURES / "ami-queued-call-asterisk-22.10.1.txt"
 AGI_ENVIRONMENT = FIXTURES / "fastagi-environment-asterisk-22.10.1.txt"
 
