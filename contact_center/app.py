@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -101,7 +103,35 @@ def create_app(
         _add_api(app, table)
     for install in installers or default_installers():
         install(app)
+    for index, context in enumerate(app.cleanup_ctx):
+        if inspect.isasyncgenfunction(context):  # ours are all async generators
+            app.cleanup_ctx[index] = _bounded_shutdown(context)
     return app
+
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+SHUTDOWN_STEP_SECONDS = 10.0
+
+
+def _bounded_shutdown(context: CleanupContext) -> CleanupContext:
+    """The same resource, whose shutdown half may take at most SHUTDOWN_STEP_SECONDS: a step that
+    hangs (a background loop waiting on a peer that is gone) is cancelled and named in the log
+    instead of holding the whole process, and every later step, forever."""
+    name = getattr(context, "__qualname__", repr(context))
+
+    async def bounded(app: web.Application) -> AsyncIterator[None]:
+        steps = context(app).__aiter__()
+        await steps.__anext__()
+        yield
+        try:
+            async with asyncio.timeout(SHUTDOWN_STEP_SECONDS):
+                await steps.__anext__()
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            log.error("shutdown_step_timeout", extra={"step": name, "seconds": SHUTDOWN_STEP_SECONDS})
+
+    return bounded
 
 
 def _add_api(app: web.Application, table: ApiRoutes) -> None:

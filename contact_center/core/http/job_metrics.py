@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from contact_center.core.db.models import Ticket
 from contact_center.core.http.keys import JOBS, UOW
+from contact_center.core.jobs.best_effort import BestEffortJobs
 from contact_center.core.jobs.inline import InlineJobs
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ async def refresh(app: web.Application) -> None:
 
 async def _job_counts(app: web.Application) -> dict[tuple[str, str], int]:
     jobs = app[JOBS]
+    if isinstance(jobs, BestEffortJobs):  # the web process's wrapper: count the runner behind it
+        jobs = jobs.inner
     if isinstance(jobs, InlineJobs):
         return {("inline", state): count for state, count in jobs.counts().items()}
     from contact_center.core.jobs.rq_jobs import RqJobs
